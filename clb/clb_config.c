@@ -73,7 +73,7 @@ static int set_text(char *dst, size_t cap, const char *src, const char *what, bo
                     char *err, size_t errlen)
 {
     size_t n = src ? strlen(src) : 0;
-    if (n == 0) {
+    if (n == 0 || strspn(src, " ") == n) {
         snprintf(err, errlen, "%% %s: a value is required", what);
         return -1;
     }

@@ -112,6 +112,7 @@ static int iface_apply_addrs(struct app *a, struct iface *i, struct strbuf *err)
 }
 
 static void routes_sync(struct app *a);
+static void route_uninstall(struct app *a, struct sroute *r);
 
 /* ---- interface ---- */
 
@@ -150,6 +151,17 @@ static int h_no_interface(struct cmd_ctx *c)
             *pp = i->next;
             break;
         }
+    /* As IOS: static routes through a deleted interface go with it. */
+    for (struct sroute **pp = &c->app->routes; *pp;) {
+        struct sroute *r = *pp;
+        if (!strcmp(r->oif_ios, i->ios)) {
+            route_uninstall(c->app, r);
+            *pp = r->next;
+            free(r);
+        } else {
+            pp = &r->next;
+        }
+    }
     free(i);
     c->app->changes++;
     routes_sync(c->app);
@@ -226,6 +238,13 @@ static int h_ip_address(struct cmd_ctx *c)
                 char b2[INET_ADDRSTRLEN];
                 return ctx_err(c, "%% %s overlaps with %s", ipstr(addr & mask, b2), o->ios);
             }
+            bool is_primary = i->has_addr && i->addr == addr;
+            bool is_secondary = false;
+            for (int k = 0; k < i->nsec; k++) is_secondary |= i->sec[k].addr == addr;
+            if (secondary && is_primary)
+                return ctx_err(c, "%% %s is already the primary address", ipstr(addr, b1));
+            if (!secondary && is_secondary)
+                return ctx_err(c, "%% %s is already a secondary address", ipstr(addr, b1));
             if (secondary) {
                 if (!i->has_addr) return ctx_err(c, "%% Secondary address requires a primary");
                 int k = 0;

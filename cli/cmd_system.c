@@ -472,14 +472,22 @@ const struct cmd_def app_cmds_system[] = {
     {M_CONF, 15, 0, h_username, "username WORD privilege <0-15> secret 9 WORD",
      {NULL, NULL, NULL, NULL, NULL, "Specifies a SCRYPT HASHED secret will follow",
       "The HASHED secret string"}},
-    {M_CONF, 15, 0, h_username, "username WORD secret WORD", {NULL, NULL, NULL, NULL}},
-    {M_CONF, 15, 0, h_username, "username WORD secret 0 WORD", {NULL}},
-    {M_CONF, 15, 0, h_username, "username WORD secret 5 WORD", {NULL}},
-    {M_CONF, 15, 0, h_username, "username WORD secret 8 WORD", {NULL}},
-    {M_CONF, 15, 0, h_username, "username WORD secret 9 WORD", {NULL}},
+    {M_CONF, 15, 0, h_username, "username WORD secret WORD",
+     {NULL, NULL, "Specify the secret for the user", "The UNENCRYPTED (cleartext) user secret"}},
+    {M_CONF, 15, 0, h_username, "username WORD secret 0 WORD",
+     {NULL, NULL, NULL, "Specifies an UNENCRYPTED secret will follow",
+      "The UNENCRYPTED (cleartext) user secret"}},
+    {M_CONF, 15, 0, h_username, "username WORD secret 5 WORD",
+     {NULL, NULL, NULL, "Specifies a MD5 HASHED secret will follow", "The HASHED secret string"}},
+    {M_CONF, 15, 0, h_username, "username WORD secret 8 WORD",
+     {NULL, NULL, NULL, "Specifies a PBKDF2 HASHED secret will follow",
+      "The HASHED secret string"}},
+    {M_CONF, 15, 0, h_username, "username WORD secret 9 WORD",
+     {NULL, NULL, NULL, "Specifies a SCRYPT HASHED secret will follow",
+      "The HASHED secret string"}},
     {M_CONF, 15, 0, h_username, "username WORD algorithm-type scrypt secret WORD",
      {NULL, NULL, "Algorithm to use for hashing the plaintext secret for the user",
-      "Encode the password using the SCRYPT hashing algorithm", NULL,
+      "Encode the password using the SCRYPT hashing algorithm", "Specify the secret for the user",
       "The UNENCRYPTED (cleartext) user secret"}},
     {M_CONF, 15, CMDF_NO_DEFAULT, h_username, "no username WORD",
      {"Negate a command or set its defaults", "Establish User Name Authentication",
@@ -515,35 +523,26 @@ static const char *word_help(const char *w)
     return "";
 }
 
-static struct cmd_def *debug_defs;
-static char (*debug_syntax)[256];
-static size_t debug_ndefs;
-
-static void free_debug_defs(void)
-{
-    free(debug_defs);
-    free(debug_syntax);
-}
-
 static void add_debug_defs(struct cmd_tree *t)
 {
-    size_t n = 0;
+    size_t n = 0, nd = 0;
     for (struct debug_flag *f = debug_flags(); f; f = f->next) n++;
-    debug_defs = calloc(3 * n + 1, sizeof *debug_defs);
-    debug_syntax = calloc(3 * n + 1, sizeof *debug_syntax);
+    struct cmd_def *debug_defs = calloc(3 * n + 1, sizeof *debug_defs);
+    char(*debug_syntax)[256] = calloc(3 * n + 1, sizeof *debug_syntax);
     if (!debug_defs || !debug_syntax) abort();
-    atexit(free_debug_defs);
+    cmdtree_own(t, debug_defs);
+    cmdtree_own(t, debug_syntax);
     static const char *const prefix[3] = {"debug", "undebug", "no debug"};
     for (struct debug_flag *f = debug_flags(); f; f = f->next) {
         for (int p = 0; p < 3; p++) {
-            struct cmd_def *d = &debug_defs[debug_ndefs];
-            snprintf(debug_syntax[debug_ndefs], sizeof debug_syntax[0], "%s %s", prefix[p],
+            struct cmd_def *d = &debug_defs[nd];
+            snprintf(debug_syntax[nd], sizeof debug_syntax[0], "%s %s", prefix[p],
                      f->path);
             d->modes = M_EXEC;
             d->priv = 15;
             d->flags = p == 2 ? CMDF_NO_DEFAULT : 0;
             d->fn = h_debug;
-            d->syntax = debug_syntax[debug_ndefs];
+            d->syntax = debug_syntax[nd];
             int k = 0;
             if (p == 2) d->help[k++] = "Negate a command or set its defaults";
             d->help[k++] = p == 1 ? "Disable debugging functions (see also 'debug')"
@@ -557,7 +556,7 @@ static void add_debug_defs(struct cmd_tree *t)
                 d->help[k++] = last ? f->help : word_help(w);
             }
             if (cmdtree_add(t, d)) abort();
-            debug_ndefs++;
+            nd++;
         }
     }
 }

@@ -91,11 +91,25 @@ static void node_free(struct cmd_node *n)
 
 void cmdtree_init(struct cmd_tree *t)
 {
+    t->owned = NULL;
+    t->nowned = 0;
     for (int m = 0; m < CM_COUNT; m++) t->root[m] = node_new(TK_KW, "", "");
+}
+
+void cmdtree_own(struct cmd_tree *t, void *p)
+{
+    void **v = realloc(t->owned, (t->nowned + 1) * sizeof *v);
+    if (!v) abort();
+    t->owned = v;
+    t->owned[t->nowned++] = p;
 }
 
 void cmdtree_free(struct cmd_tree *t)
 {
+    for (size_t i = 0; i < t->nowned; i++) free(t->owned[i]);
+    free(t->owned);
+    t->owned = NULL;
+    t->nowned = 0;
     for (int m = 0; m < CM_COUNT; m++) {
         node_free(t->root[m]);
         t->root[m] = NULL;
@@ -148,12 +162,16 @@ static struct cmd_node *child_get(struct cmd_node *parent, enum tok_kind k, cons
         parent->kids = realloc(parent->kids, parent->capkids * sizeof *parent->kids);
         if (!parent->kids) abort();
     }
-    /* Keywords kept sorted: help lists them in order and lookups stay deterministic. */
-    size_t pos = parent->nkids;
+    /* As IOS lists them: arguments first (numeric ranges by their low end, others in the
+     * order defined), then keywords sorted. */
+    size_t pos = 0;
     if (k == TK_KW) {
-        for (pos = 0; pos < parent->nkids; pos++)
-            if (parent->kids[pos]->kind != TK_KW || strcasecmp(parent->kids[pos]->text, text) > 0)
-                break;
+        while (pos < parent->nkids && parent->kids[pos]->kind != TK_KW) pos++;
+        while (pos < parent->nkids && strcasecmp(parent->kids[pos]->text, text) < 0) pos++;
+    } else {
+        while (pos < parent->nkids && parent->kids[pos]->kind != TK_KW &&
+               !(k == TK_INT && parent->kids[pos]->kind == TK_INT && parent->kids[pos]->lo > lo))
+            pos++;
     }
     memmove(parent->kids + pos + 1, parent->kids + pos,
             (parent->nkids - pos) * sizeof *parent->kids);
@@ -208,10 +226,36 @@ static int add_syntax(struct cmd_tree *t, const struct cmd_def *d, const char *s
     return 0;
 }
 
+/* `no X Y` and `default X Y` reuse the help of `X Y` where their definition gives none. */
+static void borrow_help(const struct cmd_tree *t, const struct cmd_def *d, const char **helps)
+{
+    char buf[512];
+    char *toks[CMD_MAX_TOKENS];
+    int ntok = 0;
+    snprintf(buf, sizeof buf, "%s", d->syntax);
+    for (char *sv, *p = strtok_r(buf, " ", &sv); p && ntok < CMD_MAX_TOKENS;
+         p = strtok_r(NULL, " ", &sv))
+        toks[ntok++] = p;
+    if (ntok < 2 || (strcmp(toks[0], "no") && strcmp(toks[0], "default"))) return;
+    for (int m = 0; m < CM_COUNT; m++) {
+        if (!(d->modes & (1u << m))) continue;
+        const struct cmd_node *n = t->root[m];
+        for (int i = 1; i < ntok && n; i++) {
+            const struct cmd_node *next = NULL;
+            for (size_t k = 0; k < n->nkids && !next; k++)
+                if (!strcasecmp(n->kids[k]->text, toks[i])) next = n->kids[k];
+            n = next;
+            if (n && !helps[i] && n->help[0]) helps[i] = n->help;
+        }
+        return;
+    }
+}
+
 int cmdtree_add(struct cmd_tree *t, const struct cmd_def *d)
 {
     const char *helps[CMD_MAX_TOKENS];
     memcpy(helps, d->help, sizeof helps);
+    borrow_help(t, d, helps);
     if (add_syntax(t, d, d->syntax, helps)) return -1;
     if (!strncmp(d->syntax, "no ", 3) && !(d->flags & CMDF_NO_DEFAULT)) {
         char twin[512];
@@ -530,14 +574,16 @@ static void help_emit(struct strbuf *out, struct help_item *it, int n)
     }
 }
 
-static void help_children(const struct cmd_node *n, int priv, bool filterable, bool type_only,
-                          struct strbuf *out)
+static void help_children(const struct cmd_node *n, int priv, bool filterable,
+                          const char *type_word, struct strbuf *out)
 {
     struct help_item items[256];
     int k = 0;
     char numbuf[64];
-    if (type_only) {
-        snprintf(numbuf, sizeof numbuf, "<0-2147483647>");
+    unsigned long lo, hi;
+    if (type_word) {
+        if (ifname_type_range(type_word, &lo, &hi)) lo = 0, hi = 0;
+        snprintf(numbuf, sizeof numbuf, "<%lu-%lu>", lo, hi);
         items[k++] = (struct help_item){numbuf, "Interface number"};
         help_emit(out, items, k);
         return;
@@ -578,7 +624,7 @@ enum cmd_status cmdtree_help(const struct cmd_tree *t, int mode, int priv, const
         return m.status;
     }
     if (m.status == CS_INCOMPLETE && m.iftype_pending) {
-        help_children(n, priv, false, true, out);
+        help_children(n, priv, false, ws.w[upto - 1].s, out);
         return CS_OK;
     }
     mode = m.mode;
@@ -586,7 +632,16 @@ enum cmd_status cmdtree_help(const struct cmd_tree *t, int mode, int priv, const
     if (i < upto) {
         /* We stopped at a `|`: help for the filter part. */
         if (upto - i == 1) {
-            if (!partial) {
+            if (partial) {
+                const char *w = ws.w[ws.n - 1].s;
+                int hits = 0;
+                for (int f = 0; f < 5; f++)
+                    if (is_prefix_ci(w, filter_names[f])) sb_printf(out, "%s  ", filter_names[f]), hits++;
+                if (!hits) return CS_INCOMPLETE;
+                sb_puts(out, "\n");
+                return CS_OK;
+            }
+            {
                 struct help_item it[5];
                 for (int f = 0; f < 5; f++) it[f] = (struct help_item){filter_names[f], filter_helps[f]};
                 help_emit(out, it, 5);
@@ -613,11 +668,15 @@ enum cmd_status cmdtree_help(const struct cmd_tree *t, int mode, int priv, const
             help_emit(out, it, 1);
             return CS_OK;
         }
-        help_children(n, priv, filterable, false, out);
+        help_children(n, priv, filterable, NULL, out);
         return CS_OK;
     }
     /* Partial word: the keywords it could still become, IOS style on one line. */
     const char *w = ws.w[ws.n - 1].s;
+    if (n->kind == TK_LINE) { /* a later word of a LINE argument */
+        sb_puts(out, "LINE  \n");
+        return CS_OK;
+    }
     if (filterable && !strcmp(w, "|")) {
         sb_puts(out, "|\n");
         return CS_OK;

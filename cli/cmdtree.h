@@ -62,10 +62,14 @@ struct cmd_node {
 
 struct cmd_tree {
     struct cmd_node *root[CM_COUNT];
+    void **owned; /* allocations freed with the tree (definitions made at run time) */
+    size_t nowned;
 };
 
 void cmdtree_init(struct cmd_tree *t);
 void cmdtree_free(struct cmd_tree *t);
+/* The tree frees p with itself: for definitions built at run time. */
+void cmdtree_own(struct cmd_tree *t, void *p);
 /* Adds a definition (and its `default` twin for `no` forms). Returns 0, or -1 on a malformed
  * syntax string (a programming error: callers abort). */
 int cmdtree_add(struct cmd_tree *t, const struct cmd_def *d);

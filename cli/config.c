@@ -35,7 +35,8 @@ void app_render_config(struct app *a, struct strbuf *out)
     if (any) sb_puts(out, "!\n");
     for (struct user *u = a->users; u; u = u->next) {
         sb_printf(out, "username %s", u->name);
-        if (u->priv != 1) sb_printf(out, " privilege %d", u->priv);
+        /* `username NAME` alone is not a command: privilege 1 is spelled out then. */
+        if (u->priv != 1 || !u->secret[0]) sb_printf(out, " privilege %d", u->priv);
         if (u->secret[0]) sb_printf(out, " secret %d %s", u->secret_type, u->secret);
         sb_puts(out, "\n");
     }

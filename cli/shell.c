@@ -220,8 +220,7 @@ static int filt_init(struct cli_def *cli, int argc, char **argv, struct cli_filt
     f->s = s;
     if (s->pending.filter_arg[0]) {
         if (regcomp(&f->re, s->pending.filter_arg, REG_EXTENDED | REG_NOSUB)) {
-            free(f);
-            out_line(s, "% Invalid regular expression");
+            free(f); /* checked in session_exec already; only memory can fail here */
             return CLI_ERROR;
         }
         f->have_re = true;
@@ -364,6 +363,14 @@ int session_exec(struct session *s, const char *line)
     if (m->status != CS_OK) {
         report_error(s, line, m);
         return 1;
+    }
+    if (m->filter_arg[0]) {
+        regex_t re;
+        if (regcomp(&re, m->filter_arg, REG_EXTENDED | REG_NOSUB)) {
+            out_str(s, "% Invalid regular expression\n");
+            return 1;
+        }
+        regfree(&re);
     }
     snprintf(s->pending_line, sizeof s->pending_line, "%s", line);
     char canon[320];

@@ -39,6 +39,17 @@ size_t ifname_types(const char *const **names, const char *const **helps)
     return ARRAY_SIZE(type_names);
 }
 
+static int match_type_fwd(const char *word);
+
+int ifname_type_range(const char *word, unsigned long *lo, unsigned long *hi)
+{
+    int t = match_type_fwd(word);
+    if (t < 0) return -1;
+    *lo = type_info[t].min;
+    *hi = type_info[t].max;
+    return 0;
+}
+
 /* An exact name wins over prefixes so that a future type whose name prefixes another's stays
  * reachable. */
 static int match_type(const char *word, size_t len)
@@ -53,6 +64,11 @@ static int match_type(const char *word, size_t len)
         matches++;
     }
     return matches == 1 ? found : -1;
+}
+
+static int match_type_fwd(const char *word)
+{
+    return match_type(word, strlen(word));
 }
 
 static int parse_number(const char *s, unsigned long max, unsigned long *out)

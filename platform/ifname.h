@@ -27,6 +27,8 @@ int ifname_parse(const char *word1, const char *word2, struct ifname *out, int *
 void ifname_full(const struct ifname *n, char *buf, size_t len);
 /* "Gi1", "Lo1" */
 void ifname_short(const struct ifname *n, char *buf, size_t len);
+/* The number range of the type a (possibly abbreviated) type word names; -1 if none. */
+int ifname_type_range(const char *word, unsigned long *lo, unsigned long *hi);
 /* The interface type names and their IOS help texts, in parallel arrays; returns the count. */
 size_t ifname_types(const char *const **names, const char *const **helps);
 
