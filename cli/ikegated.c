@@ -3,8 +3,11 @@
  * socket (for ikesh and SSH) and, if asked, telnet on loopback. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <libgen.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/app.h"
@@ -92,6 +96,10 @@ static int listen_unix(const char *path)
     mode_t old = umask(0117); /* srw-rw----: never world-writable */
     int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
     umask(old);
+    /* Operators in group "ikegate" may connect; everyone else is kept out. */
+    struct group *g = rc ? NULL : getgrnam("ikegate");
+    if (g && chown(path, (uid_t)-1, g->gr_gid))
+        fprintf(stderr, "ikegated: cannot give %s to group ikegate: %s\n", path, strerror(errno));
     if (rc || listen(fd, 64)) {
         fprintf(stderr, "ikegated: cannot listen on %s: %s\n", path, strerror(errno));
         close(fd);
@@ -112,6 +120,33 @@ static int listen_telnet(int port)
         return -1;
     }
     return fd;
+}
+
+/* Without an interactive console the log goes to stderr, from a thread of its own so that a
+ * blocked stderr never stalls the engine (the sink drops lines instead). */
+struct stderr_log {
+    struct log_sink *sink;
+    _Atomic bool stop;
+};
+
+static void emit_stderr(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
+}
+
+static void *stderr_log_thread(void *arg)
+{
+    struct stderr_log *sl = arg;
+    while (!sl->stop) {
+        struct pollfd p = {.fd = log_sink_fd(sl->sink), .events = POLLIN};
+        if (poll(&p, 1, 200) > 0) {
+            log_sink_drain(sl->sink, emit_stderr, NULL);
+            fflush(stderr);
+        }
+    }
+    log_sink_drain(sl->sink, emit_stderr, NULL);
+    return NULL;
 }
 
 struct console_arg {
@@ -172,6 +207,17 @@ int main(int argc, char **argv)
     loop_signal(d.loop, SIGINT, on_signal, NULL);
     loop_signal(d.loop, SIGHUP, on_signal, NULL);
 
+    struct stderr_log sl = {0};
+    pthread_t slt;
+    bool have_sl = false;
+    if (!console || !isatty(0) || !isatty(1)) {
+        sl.sink = log_sink_new(LOG_SINK_CONSOLE, 4096);
+        if (sl.sink) {
+            log_sink_attach(sl.sink);
+            have_sl = pthread_create(&slt, NULL, stderr_log_thread, &sl) == 0;
+        }
+    }
+
     struct netif *netif = netif_open();
     if (!netif) fprintf(stderr, "ikegated: rtnetlink unavailable; interfaces are not applied\n");
     if (netif) netif_route_flush_proto(netif, NETIF_RTPROT_IKEGATE); /* a crashed run's routes */
@@ -181,7 +227,14 @@ int main(int argc, char **argv)
     shell_init(&d.sh, &d.app, d.loop);
 
     struct strbuf report = STRBUF_INIT;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int bad = shell_load_file(&d.sh, startup, &report);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (bad >= 0)
+        ilog(6, "PARSER", "CFGLOAD", "%s loaded in %.1f ms (%d line%s rejected)", startup,
+             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, bad,
+             bad == 1 ? "" : "s");
     if (bad == -ENOENT)
         ilog(4, "SYS", "NOCONFIG", "%s not found; starting with the default configuration",
              startup);
@@ -235,6 +288,11 @@ int main(int argc, char **argv)
     if (netif) netif_close(netif);
     ifmap_free(ifmap);
     loop_free(d.loop);
+    if (have_sl) {
+        sl.stop = true;
+        pthread_join(slt, NULL);
+    }
+    log_sink_free(sl.sink);
     log_shutdown();
     return 0;
 }

@@ -257,3 +257,19 @@ def normalise(text):
     text = re.sub(r"\*\w{3} [ \d]\d \d\d:\d\d:\d\d\.\d{3}", "*TIMESTAMP", text)
     text = re.sub(r"uptime is [^\n]*", "uptime is UPTIME", text)
     return text
+
+
+_passed = []
+_failed = []
+
+
+def check(cond, what):
+    """Record one assertion; the test goes on so that one run shows every failure."""
+    print(("ok: " if cond else "FAIL: ") + what, flush=True)
+    (_passed if cond else _failed).append(what)
+    return cond
+
+
+def finish():
+    print(f"{len(_passed)} passed, {len(_failed)} failed")
+    sys.exit(1 if _failed else 0)
