@@ -48,8 +48,8 @@ int clb_config_set(struct clb_config *c, enum clb_param p, const char *text, cha
     }
     for (const char *q = text; *q; q++) {
         if (!isdigit((unsigned char)*q) || q - text > 9) {
-            snprintf(err, errlen, "%% Invalid %s '%s': not a number in %ld-%ld", pi->syntax,
-                     text, pi->lo, pi->hi);
+            snprintf(err, errlen, "%% Invalid %s '%s': not a number in %ld-%ld", pi->syntax, text,
+                     pi->lo, pi->hi);
             return -1;
         }
     }
@@ -100,8 +100,7 @@ int clb_config_set_group(struct clb_config *c, const char *name, char *err, size
 
 int clb_config_set_description(struct clb_config *c, const char *text, char *err, size_t errlen)
 {
-    return set_text(c->description, sizeof c->description, text, "description", false, err,
-                    errlen);
+    return set_text(c->description, sizeof c->description, text, "description", false, err, errlen);
 }
 
 int clb_config_set_key(struct clb_config *c, const char *key, char *err, size_t errlen)
@@ -114,12 +113,11 @@ int clb_config_set_shutdown(struct clb_config *c, bool shut, char *err, size_t e
     if (!shut) {
         const char *missing = !c->standby_group[0] && !c->value[CLB_SLAVE_MAX_SESSION]
                                   ? "'standby-group' and 'slave max-session'"
-                              : !c->standby_group[0] ? "'standby-group'"
+                              : !c->standby_group[0]             ? "'standby-group'"
                               : !c->value[CLB_SLAVE_MAX_SESSION] ? "'slave max-session'"
                                                                  : NULL;
         if (missing) {
-            snprintf(err, errlen, "%% The cluster cannot be enabled: configure %s first",
-                     missing);
+            snprintf(err, errlen, "%% The cluster cannot be enabled: configure %s first", missing);
             return -1;
         }
     }
@@ -134,11 +132,10 @@ void clb_config_render(const struct clb_config *c, struct strbuf *out)
     if (c->description[0]) sb_printf(out, " description %s\n", c->description);
     if (c->standby_group[0]) sb_printf(out, " standby-group %s\n", c->standby_group);
     if (c->key[0]) sb_printf(out, " key %s\n", c->key);
-    static const enum clb_param order[] = {CLB_PORT,           CLB_HOLDTIME,
-                                           CLB_WEIGHT_CRYPTO,  CLB_WEIGHT_SYSTEM,
-                                           CLB_OVERLOAD_LIMIT, CLB_SLAVE_MAX_SESSION,
-                                           CLB_SLAVE_HELLO,    CLB_SLAVE_UPDATE,
-                                           CLB_SLAVE_PRIORITY};
+    static const enum clb_param order[] = {
+        CLB_PORT,          CLB_HOLDTIME,       CLB_WEIGHT_CRYPTO,
+        CLB_WEIGHT_SYSTEM, CLB_OVERLOAD_LIMIT, CLB_SLAVE_MAX_SESSION,
+        CLB_SLAVE_HELLO,   CLB_SLAVE_UPDATE,   CLB_SLAVE_PRIORITY};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         enum clb_param p = order[i];
         if (c->value[p] != clb_params[p].def)

@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "clb/clb_config.h"
 #include "cli/cmdtree.h"
 #include "cli/secret.h"
-#include "clb/clb_config.h"
 #include "platform/ifname.h"
 
 struct strbuf;
@@ -40,13 +40,14 @@ struct iface {
         uint32_t addr;
         int plen;
     } sec[APP_MAX_SECONDARY];
+    bool synced;        /* the kernel's addresses are known to match the configuration */
     struct iface *next; /* sorted by type, then number */
 };
 
 struct sroute {
     uint32_t dst; /* host order */
     int plen;
-    uint32_t gw;                /* 0 when via an interface */
+    uint32_t gw;                  /* 0 when via an interface */
     char oif_ios[IFNAME_IOS_LEN]; /* "" when via a next hop */
     int distance;
     bool installed;
@@ -77,6 +78,7 @@ struct app {
     struct user *users;
     struct iface *ifaces;
     struct sroute *routes;
+    int routes_pending; /* configured routes the kernel refused so far (next hop unreachable) */
     struct clb_config cluster;
     unsigned changes; /* configuration changes since boot */
 };
@@ -88,14 +90,14 @@ struct session;
 struct cmd_ctx {
     struct app *app;
     const struct cmd_match *m;
-    int mode;              /* the mode the command was typed in */
-    const char *mode_obj;  /* e.g. "GigabitEthernet1" in config-if */
+    int mode;             /* the mode the command was typed in */
+    const char *mode_obj; /* e.g. "GigabitEthernet1" in config-if */
     int priv;
-    const char *who;       /* "console", "vty0" ... */
+    const char *who; /* "console", "vty0" ... */
     struct strbuf *out;
-    int new_mode;          /* -1: unchanged */
+    int new_mode; /* -1: unchanged */
     char new_obj[64];
-    struct session *sess;  /* CMDF_SESSION handlers only */
+    struct session *sess; /* CMDF_SESSION handlers only */
 };
 
 int app_init(struct app *a, loop_t *loop, struct netif *netif, struct ifmap *ifmap);
@@ -124,6 +126,8 @@ void app_render_routes(struct app *a, struct strbuf *out);
 /* Linux links that map to IOS interfaces get an entry (unconfigured) at start. */
 void app_discover_interfaces(struct app *a);
 void app_links_up(struct app *a);
+/* Remove the lo:N addresses a previous run left (once, at start). */
+void app_flush_loopbacks(struct app *a);
 
 int ctx_err(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

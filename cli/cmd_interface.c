@@ -56,9 +56,10 @@ static struct iface *iface_add(struct app *a, const struct ifname *n)
     i->name = *n;
     ifname_full(n, i->ios, sizeof i->ios);
     ifmap_linux_name(a->ifmap, n, i->lnx, sizeof i->lnx);
-    if (n->type == IFT_LOOPBACK)
+    if (n->type == IFT_LOOPBACK) {
         snprintf(i->label, sizeof i->label, "lo:%lu", n->num);
-    else
+        i->synced = true; /* app_flush_loopbacks emptied every lo:N at start */
+    } else
         snprintf(i->label, sizeof i->label, "%s", i->lnx);
     i->next = *pp;
     *pp = i;
@@ -84,35 +85,100 @@ static struct iface *cur_iface(struct cmd_ctx *c)
     return app_iface_find(c->app, &n);
 }
 
-/* Make the kernel's addresses of this interface what the configuration says. */
-static int iface_apply_addrs(struct app *a, struct iface *i, struct strbuf *err)
+/* The addresses an interface should have in the kernel now: primary first. */
+struct addrset {
+    int n;
+    uint32_t addr[APP_MAX_SECONDARY + 1];
+    int plen[APP_MAX_SECONDARY + 1];
+};
+
+static void wanted_addrs(const struct iface *i, struct addrset *w)
 {
-    if (!a->netif) return 0;
-    struct netif_addr cur[APP_MAX_SECONDARY + 8];
+    w->n = 0;
+    if (!i->has_addr || (i->shutdown && i->name.type == IFT_LOOPBACK)) return;
+    w->addr[w->n] = i->addr, w->plen[w->n++] = i->plen;
+    for (int k = 0; k < i->nsec; k++)
+        w->addr[w->n] = i->sec[k].addr, w->plen[w->n++] = i->sec[k].plen;
+}
+
+static bool addrset_has(const struct addrset *w, uint32_t addr, int plen)
+{
+    for (int k = 0; k < w->n; k++)
+        if (w->addr[k] == addr && w->plen[k] == plen) return true;
+    return false;
+}
+
+/* Read the kernel's addresses of the interface (once, the first time it is configured). */
+static int kernel_addrs(struct app *a, const struct iface *i, struct addrset *k, struct strbuf *err)
+{
+    struct netif_addr cur[APP_MAX_SECONDARY + 1];
     const char *label = i->name.type == IFT_LOOPBACK ? i->label : NULL;
-    int n = netif_addr_list(a->netif, i->lnx, label, cur, (int)(sizeof cur / sizeof cur[0]));
+    int n = netif_addr_list(a->netif, i->lnx, label, cur, APP_MAX_SECONDARY + 1);
     if (n < 0) {
         sb_printf(err, "%% %s: cannot read addresses of %s: %s\n", i->ios, i->lnx,
                   netif_strerror(n));
         return -1;
     }
-    /* Secondaries first, so deleting the primary never takes them along. */
-    for (int k = n - 1; k >= 0; k--) netif_addr_del(a->netif, i->lnx, cur[k].addr, cur[k].prefixlen);
-    if (!i->has_addr || (i->shutdown && i->name.type == IFT_LOOPBACK)) return 0;
-    int rc = netif_addr_add(a->netif, i->lnx, htonl(i->addr), i->plen, i->label);
-    for (int k = 0; rc == 0 && k < i->nsec; k++)
-        rc = netif_addr_add(a->netif, i->lnx, htonl(i->sec[k].addr), i->sec[k].plen, i->label);
-    if (dbg_netlink.on) ilog_debug("NETLINK: addresses of %s (%s) applied: %s", i->ios, i->lnx,
-                                   rc ? netif_strerror(rc) : "ok");
+    k->n = 0;
+    for (int j = 0; j < n; j++)
+        k->addr[k->n] = ntohl(cur[j].addr), k->plen[k->n++] = cur[j].prefixlen;
+    return 0;
+}
+
+/* Move the kernel from `before` (what the configuration had) to what it has now, touching
+ * only the addresses that changed: a 10,000-line startup-config must not cost a dump per
+ * line. Secondaries go before the primary they hang on; with promote_secondaries set on the
+ * link, replacing a primary never takes the other addresses along. */
+static int iface_sync_addrs(struct app *a, struct iface *i, const struct addrset *before,
+                            struct strbuf *err)
+{
+    if (!a->netif) return 0;
+    struct addrset was = *before, want;
+    if (!i->synced) {
+        if (kernel_addrs(a, i, &was, err)) return -1;
+        netif_ipv4_conf(i->lnx, "promote_secondaries", 1);
+        i->synced = true;
+    }
+    wanted_addrs(i, &want);
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < want.n; k++)
+        if (!addrset_has(&was, want.addr[k], want.plen[k]))
+            rc = netif_addr_add(a->netif, i->lnx, htonl(want.addr[k]), want.plen[k], i->label);
+    for (int k = was.n - 1; rc == 0 && k >= 0; k--)
+        if (!addrset_has(&want, was.addr[k], was.plen[k])) {
+            int r = netif_addr_del(a->netif, i->lnx, htonl(was.addr[k]), was.plen[k]);
+            if (r && r != -EADDRNOTAVAIL) rc = r;
+        }
+    if (dbg_netlink.on)
+        ilog_debug("NETLINK: addresses of %s (%s): %s", i->ios, i->lnx,
+                   rc ? netif_strerror(rc) : "applied");
     if (rc) {
         sb_printf(err, "%% %s: the kernel refused the address: %s\n", i->ios, netif_strerror(rc));
+        i->synced = false; /* read the kernel again next time */
         return -1;
     }
     return 0;
 }
 
+/* Loopback addresses carry the label lo:N. Those a previous run left behind are removed
+ * once at start (one dump), so every Loopback starts in step with the kernel. */
+void app_flush_loopbacks(struct app *a)
+{
+    if (!a->netif) return;
+    netif_ipv4_conf("lo", "promote_secondaries", 1);
+    int n = netif_addr_list(a->netif, "lo", NULL, NULL, 0);
+    if (n <= 0) return;
+    struct netif_addr *v = calloc((size_t)n, sizeof *v);
+    if (!v) return;
+    n = netif_addr_list(a->netif, "lo", NULL, v, n);
+    for (int k = n - 1; k >= 0; k--)
+        if (!strncmp(v[k].label, "lo:", 3))
+            netif_addr_del(a->netif, "lo", v[k].addr, v[k].prefixlen);
+    free(v);
+}
+
 static void routes_sync(struct app *a);
-static void route_uninstall(struct app *a, struct sroute *r);
+static void route_free(struct app *a, struct sroute *r);
 
 /* ---- interface ---- */
 
@@ -126,8 +192,8 @@ static int h_interface(struct cmd_ctx *c)
         ifmap_linux_name(c->app->ifmap, &n, lnx, sizeof lnx);
         struct netif_link l;
         if (!c->app->netif || netif_link_get(c->app->netif, lnx, &l))
-            return ctx_err(c, "%% Interface %s does not exist (no Linux link %s)",
-                           c->m->argv[1], lnx);
+            return ctx_err(c, "%% Interface %s does not exist (no Linux link %s)", c->m->argv[1],
+                           lnx);
     }
     if (!i && !(i = iface_add(c->app, &n))) return ctx_err(c, "%% Out of memory");
     c->new_mode = CM_IF;
@@ -143,9 +209,11 @@ static int h_no_interface(struct cmd_ctx *c)
     if (n.type != IFT_LOOPBACK)
         return ctx_err(c, "%% Physical interface %s cannot be removed", c->m->argv[2]);
     if (!i) return 0;
+    struct addrset before;
+    wanted_addrs(i, &before);
     i->has_addr = false;
     i->nsec = 0;
-    iface_apply_addrs(c->app, i, c->out);
+    iface_sync_addrs(c->app, i, &before, c->out);
     for (struct iface **pp = &c->app->ifaces; *pp; pp = &(*pp)->next)
         if (*pp == i) {
             *pp = i->next;
@@ -155,9 +223,8 @@ static int h_no_interface(struct cmd_ctx *c)
     for (struct sroute **pp = &c->app->routes; *pp;) {
         struct sroute *r = *pp;
         if (!strcmp(r->oif_ios, i->ios)) {
-            route_uninstall(c->app, r);
             *pp = r->next;
-            free(r);
+            route_free(c->app, r);
         } else {
             pp = &r->next;
         }
@@ -183,8 +250,7 @@ static int h_description(struct cmd_ctx *c)
     return 0;
 }
 
-static const struct iface *overlap(struct app *a, const struct iface *self, uint32_t addr,
-                                   int plen)
+static const struct iface *overlap(struct app *a, const struct iface *self, uint32_t addr, int plen)
 {
     for (const struct iface *i = a->ifaces; i; i = i->next) {
         if (i == self) continue;
@@ -207,6 +273,8 @@ static int h_ip_address(struct cmd_ctx *c)
     bool neg = c->m->is_no || c->m->is_default;
     int base = neg ? 3 : 2;
     bool secondary = c->m->argc > base + 2;
+    struct addrset before;
+    wanted_addrs(i, &before);
     if (neg && c->m->argc == 3) { /* no ip address: everything goes */
         i->has_addr = false;
         i->nsec = 0;
@@ -264,7 +332,7 @@ static int h_ip_address(struct cmd_ctx *c)
         }
     }
     c->app->changes++;
-    int rc = iface_apply_addrs(c->app, i, c->out);
+    int rc = iface_sync_addrs(c->app, i, &before, c->out);
     routes_sync(c->app);
     return rc;
 }
@@ -276,8 +344,8 @@ static void link_log(struct iface *i, bool up, bool admin)
         ilog(5, "LINEPROTO", "UPDOWN", "Line protocol on Interface %s, changed state to up",
              i->ios);
     } else {
-        ilog(5, "LINK", admin ? "CHANGED" : "UPDOWN", "Interface %s, changed state to %s",
-             i->ios, admin ? "administratively down" : "down");
+        ilog(5, "LINK", admin ? "CHANGED" : "UPDOWN", "Interface %s, changed state to %s", i->ios,
+             admin ? "administratively down" : "down");
         ilog(5, "LINEPROTO", "UPDOWN", "Line protocol on Interface %s, changed state to down",
              i->ios);
     }
@@ -289,11 +357,13 @@ static int h_shutdown(struct cmd_ctx *c)
     if (!i) return ctx_err(c, "%% Interface is gone");
     bool shut = !(c->m->is_no || c->m->is_default);
     if (shut == i->shutdown) return 0;
+    struct addrset before;
+    wanted_addrs(i, &before);
     i->shutdown = shut;
     c->app->changes++;
     if (i->name.type == IFT_LOOPBACK) {
         link_log(i, !shut, shut);
-        int rc = iface_apply_addrs(c->app, i, c->out);
+        int rc = iface_sync_addrs(c->app, i, &before, c->out);
         routes_sync(c->app);
         return rc;
     }
@@ -321,11 +391,14 @@ static const char *oif_linux(struct app *a, const char *ios, char *buf, size_t l
 
 static int route_install(struct app *a, struct sroute *r)
 {
-    if (!a->netif) return 0;
+    if (!a->netif) return -ENETDOWN;
     char lnx[IFNAME_LINUX_LEN];
     int rc = netif_route_add(a->netif, htonl(r->dst), r->plen, htonl(r->gw),
                              oif_linux(a, r->oif_ios, lnx, sizeof lnx), r->distance);
-    r->installed = rc == 0;
+    if (rc == 0) {
+        r->installed = true;
+        a->routes_pending--;
+    }
     if (dbg_netlink.on) {
         char b[INET_ADDRSTRLEN];
         ilog_debug("NETLINK: route %s/%d install: %s", ipstr(r->dst, b), r->plen,
@@ -334,19 +407,24 @@ static int route_install(struct app *a, struct sroute *r)
     return rc;
 }
 
-static void route_uninstall(struct app *a, struct sroute *r)
+/* Take a route out of the kernel (if it got there) and free it; the caller unlinks it. */
+static void route_free(struct app *a, struct sroute *r)
 {
-    if (!a->netif || !r->installed) return;
-    char lnx[IFNAME_LINUX_LEN];
-    netif_route_del(a->netif, htonl(r->dst), r->plen, htonl(r->gw),
-                    oif_linux(a, r->oif_ios, lnx, sizeof lnx), r->distance);
-    r->installed = false;
+    if (!r->installed) {
+        a->routes_pending--;
+    } else if (a->netif) {
+        char lnx[IFNAME_LINUX_LEN];
+        netif_route_del(a->netif, htonl(r->dst), r->plen, htonl(r->gw),
+                        oif_linux(a, r->oif_ios, lnx, sizeof lnx), r->distance);
+    }
+    free(r);
 }
 
 /* Routes whose next hop was unreachable are retried whenever interfaces change, as a router
  * activates a static route once its next hop resolves. */
 static void routes_sync(struct app *a)
 {
+    if (a->routes_pending == 0) return;
     for (struct sroute *r = a->routes; r; r = r->next)
         if (!r->installed) route_install(a, r);
 }
@@ -382,9 +460,8 @@ static int h_ip_route(struct cmd_ctx *c)
         bool same_prefix = r->dst == dst && r->plen == plen;
         bool same_target = r->gw == gw && !strcmp(r->oif_ios, oif);
         if (same_prefix && (neg ? (!have_target || same_target) : same_target)) {
-            route_uninstall(c->app, r);
             *pp = r->next;
-            free(r);
+            route_free(c->app, r);
             if (!neg) break;
             continue;
         }
@@ -394,6 +471,7 @@ static int h_ip_route(struct cmd_ctx *c)
         struct sroute *r = calloc(1, sizeof *r);
         if (!r) return ctx_err(c, "%% Out of memory");
         r->dst = dst, r->plen = plen, r->gw = gw, r->distance = distance;
+        c->app->routes_pending++; /* until the kernel takes it */
         snprintf(r->oif_ios, sizeof r->oif_ios, "%s", oif);
         struct sroute **tail = &c->app->routes;
         while (*tail) tail = &(*tail)->next;
@@ -573,52 +651,123 @@ static int h_show_ip_route(struct cmd_ctx *c)
 }
 
 const struct cmd_def app_cmds_interface[] = {
-    {M_CONF, 15, 0, h_interface, "interface IFNAME",
+    {M_CONF,
+     15,
+     0,
+     h_interface,
+     "interface IFNAME",
      {"Select an interface to configure", "Interface name"}},
-    {M_CONF, 15, CMDF_NO_DEFAULT, h_no_interface, "no interface IFNAME",
+    {M_CONF,
+     15,
+     CMDF_NO_DEFAULT,
+     h_no_interface,
+     "no interface IFNAME",
      {"Negate a command or set its defaults", "Select an interface to configure"}},
-    {M_IF, 15, 0, h_description, "description LINE",
+    {M_IF,
+     15,
+     0,
+     h_description,
+     "description LINE",
      {"Interface specific description", "Up to 240 characters describing this interface"}},
-    {M_IF, 15, 0, h_description, "no description",
+    {M_IF,
+     15,
+     0,
+     h_description,
+     "no description",
      {"Negate a command or set its defaults", "Interface specific description"}},
-    {M_IF, 15, 0, h_ip_address, "ip address A.B.C.D A.B.C.D",
+    {M_IF,
+     15,
+     0,
+     h_ip_address,
+     "ip address A.B.C.D A.B.C.D",
      {"Interface Internet Protocol config commands", "Set the IP address of an interface",
       "IP address", "IP subnet mask"}},
-    {M_IF, 15, 0, h_ip_address, "ip address A.B.C.D A.B.C.D secondary",
+    {M_IF,
+     15,
+     0,
+     h_ip_address,
+     "ip address A.B.C.D A.B.C.D secondary",
      {NULL, NULL, NULL, NULL, "Make this IP address a secondary address"}},
-    {M_IF, 15, 0, h_ip_address, "no ip address",
+    {M_IF,
+     15,
+     0,
+     h_ip_address,
+     "no ip address",
      {"Negate a command or set its defaults", "Interface Internet Protocol config commands",
       "Set the IP address of an interface"}},
-    {M_IF, 15, 0, h_ip_address, "no ip address A.B.C.D A.B.C.D",
+    {M_IF,
+     15,
+     0,
+     h_ip_address,
+     "no ip address A.B.C.D A.B.C.D",
      {NULL, NULL, NULL, "IP address", "IP subnet mask"}},
-    {M_IF, 15, 0, h_ip_address, "no ip address A.B.C.D A.B.C.D secondary",
+    {M_IF,
+     15,
+     0,
+     h_ip_address,
+     "no ip address A.B.C.D A.B.C.D secondary",
      {NULL, NULL, NULL, NULL, NULL, "Make this IP address a secondary address"}},
     {M_IF, 15, 0, h_shutdown, "shutdown", {"Shutdown the selected interface"}},
-    {M_IF, 15, 0, h_shutdown, "no shutdown",
+    {M_IF,
+     15,
+     0,
+     h_shutdown,
+     "no shutdown",
      {"Negate a command or set its defaults", "Shutdown the selected interface"}},
-    {M_CONF, 15, 0, h_ip_route, "ip route A.B.C.D A.B.C.D A.B.C.D",
-     {"Global IP configuration subcommands", "Establish static routes",
-      "Destination prefix", "Destination prefix mask", "Forwarding router's address"}},
-    {M_CONF, 15, 0, h_ip_route, "ip route A.B.C.D A.B.C.D A.B.C.D <1-255>",
+    {M_CONF,
+     15,
+     0,
+     h_ip_route,
+     "ip route A.B.C.D A.B.C.D A.B.C.D",
+     {"Global IP configuration subcommands", "Establish static routes", "Destination prefix",
+      "Destination prefix mask", "Forwarding router's address"}},
+    {M_CONF,
+     15,
+     0,
+     h_ip_route,
+     "ip route A.B.C.D A.B.C.D A.B.C.D <1-255>",
      {NULL, NULL, NULL, NULL, NULL, "Distance metric for this route"}},
     {M_CONF, 15, 0, h_ip_route, "ip route A.B.C.D A.B.C.D IFNAME", {NULL}},
-    {M_CONF, 15, 0, h_ip_route, "ip route A.B.C.D A.B.C.D IFNAME <1-255>",
+    {M_CONF,
+     15,
+     0,
+     h_ip_route,
+     "ip route A.B.C.D A.B.C.D IFNAME <1-255>",
      {NULL, NULL, NULL, NULL, NULL, "Distance metric for this route"}},
-    {M_CONF, 15, 0, h_ip_route, "no ip route A.B.C.D A.B.C.D",
+    {M_CONF,
+     15,
+     0,
+     h_ip_route,
+     "no ip route A.B.C.D A.B.C.D",
      {"Negate a command or set its defaults", "Global IP configuration subcommands",
       "Establish static routes", "Destination prefix", "Destination prefix mask"}},
-    {M_CONF, 15, 0, h_ip_route, "no ip route A.B.C.D A.B.C.D A.B.C.D",
+    {M_CONF,
+     15,
+     0,
+     h_ip_route,
+     "no ip route A.B.C.D A.B.C.D A.B.C.D",
      {NULL, NULL, NULL, NULL, NULL, "Forwarding router's address"}},
-    {M_CONF, 15, 0, h_ip_route, "no ip route A.B.C.D A.B.C.D A.B.C.D <1-255>",
+    {M_CONF,
+     15,
+     0,
+     h_ip_route,
+     "no ip route A.B.C.D A.B.C.D A.B.C.D <1-255>",
      {NULL, NULL, NULL, NULL, NULL, NULL, "Distance metric for this route"}},
     {M_CONF, 15, 0, h_ip_route, "no ip route A.B.C.D A.B.C.D IFNAME", {NULL}},
-    {M_CONF, 15, 0, h_ip_route, "no ip route A.B.C.D A.B.C.D IFNAME <1-255>",
+    {M_CONF,
+     15,
+     0,
+     h_ip_route,
+     "no ip route A.B.C.D A.B.C.D IFNAME <1-255>",
      {NULL, NULL, NULL, NULL, NULL, NULL, "Distance metric for this route"}},
-    {M_EXEC, 1, CMDF_FILTER, h_show_ip_int_brief, "show ip interface brief",
+    {M_EXEC,
+     1,
+     CMDF_FILTER,
+     h_show_ip_int_brief,
+     "show ip interface brief",
      {NULL, "IP information", "IP interface status and configuration",
       "Brief summary of IP status and configuration"}},
-    {M_EXEC, 1, CMDF_FILTER, h_show_ip_route, "show ip route",
-     {NULL, NULL, "IP routing table"}},
+    {M_EXEC, 1, CMDF_FILTER, h_show_ip_route, "show ip route", {NULL, NULL, "IP routing table"}},
 };
 const size_t app_ncmds_interface = sizeof app_cmds_interface / sizeof app_cmds_interface[0];
 

@@ -12,8 +12,8 @@
 #include "platform/log.h"
 #include "platform/strbuf.h"
 
-static const char *const level_names[8] = {"emergencies", "alerts",        "critical",
-                                           "errors",      "warnings",      "notifications",
+static const char *const level_names[8] = {"emergencies",   "alerts",   "critical",
+                                           "errors",        "warnings", "notifications",
                                            "informational", "debugging"};
 static const char *const level_helps[8] = {
     "System is unusable                (severity=0)",
@@ -194,8 +194,8 @@ static int add_path(struct cmd_node *n, const struct cmd_def *d, char **toks, co
         int rc = add_path(child_get(n, TK_INT, "<0-7>", 0, 7, "Logging severity level"), d, toks,
                           helps, i + 1, ntok);
         for (int l = 0; l < 8 && rc == 0; l++)
-            rc = add_path(child_get(n, TK_KW, level_names[l], 0, 0, level_helps[l]), d, toks,
-                          helps, i + 1, ntok);
+            rc = add_path(child_get(n, TK_KW, level_names[l], 0, 0, level_helps[l]), d, toks, helps,
+                          i + 1, ntok);
         return rc;
     }
     enum tok_kind k;
@@ -335,9 +335,7 @@ static int arg_accepts(const struct cmd_node *c, const char *w, const char *next
         if (!cmd_parse_ipv4(w, NULL)) return 0;
         snprintf(norm, normlen, "%s", w);
         return 1;
-    case TK_WORD:
-        snprintf(norm, normlen, "%s", w);
-        return 1;
+    case TK_WORD: snprintf(norm, normlen, "%s", w); return 1;
     case TK_IFNAME: {
         struct ifname in;
         int used = 0;
@@ -636,14 +634,16 @@ enum cmd_status cmdtree_help(const struct cmd_tree *t, int mode, int priv, const
                 const char *w = ws.w[ws.n - 1].s;
                 int hits = 0;
                 for (int f = 0; f < 5; f++)
-                    if (is_prefix_ci(w, filter_names[f])) sb_printf(out, "%s  ", filter_names[f]), hits++;
+                    if (is_prefix_ci(w, filter_names[f]))
+                        sb_printf(out, "%s  ", filter_names[f]), hits++;
                 if (!hits) return CS_INCOMPLETE;
                 sb_puts(out, "\n");
                 return CS_OK;
             }
             {
                 struct help_item it[5];
-                for (int f = 0; f < 5; f++) it[f] = (struct help_item){filter_names[f], filter_helps[f]};
+                for (int f = 0; f < 5; f++)
+                    it[f] = (struct help_item){filter_names[f], filter_helps[f]};
                 help_emit(out, it, 5);
                 return CS_OK;
             }

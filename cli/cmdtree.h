@@ -17,9 +17,9 @@ enum cmd_mode { CM_EXEC = 0, CM_CONFIG = 1, CM_IF = 2, CM_CLUSTER = 3, CM_COUNT 
 #define CMD_MAX_TOKENS 12
 
 /* Definition flags */
-#define CMDF_SESSION 0x1u /* runs on the session thread (prompt, privilege, terminal settings) */
-#define CMDF_FILTER 0x2u  /* output may be piped: `| include ...` */
-#define CMDF_DO 0x4u      /* the `do` keyword: the rest is an EXEC command */
+#define CMDF_SESSION 0x1u    /* runs on the session thread (prompt, privilege, terminal settings) */
+#define CMDF_FILTER 0x2u     /* output may be piped: `| include ...` */
+#define CMDF_DO 0x4u         /* the `do` keyword: the rest is an EXEC command */
 #define CMDF_NO_DEFAULT 0x8u /* a `no` form with no `default` twin */
 #define CMDF_HIDDEN 0x10u    /* accepted, never offered by ? or TAB */
 
@@ -84,13 +84,19 @@ enum cmd_status {
     CS_TOO_LONG,   /* more words than CMD_MAX_WORDS */
 };
 
-enum cmd_filter { FILTER_NONE, FILTER_BEGIN, FILTER_COUNT, FILTER_EXCLUDE, FILTER_INCLUDE,
-                  FILTER_SECTION };
+enum cmd_filter {
+    FILTER_NONE,
+    FILTER_BEGIN,
+    FILTER_COUNT,
+    FILTER_EXCLUDE,
+    FILTER_INCLUDE,
+    FILTER_SECTION
+};
 
 struct cmd_match {
     enum cmd_status status;
-    int col;     /* CS_INVALID: column of the caret; CS_AMBIGUOUS: end of the ambiguous word */
-    int mode;    /* the mode whose grammar matched (EXEC for `do`) */
+    int col;  /* CS_INVALID: column of the caret; CS_AMBIGUOUS: end of the ambiguous word */
+    int mode; /* the mode whose grammar matched (EXEC for `do`) */
     const struct cmd_def *def;
     int argc;
     /* Normalised words of the command (keywords spelled out, an interface as one
@@ -116,8 +122,8 @@ enum cmd_status cmdtree_help(const struct cmd_tree *t, int mode, int priv, const
 
 /* TAB at the end of `line`: if the last partial word completes to exactly one keyword,
  * writes the completed line (with a trailing space) to out and returns true. */
-bool cmdtree_complete(const struct cmd_tree *t, int mode, int priv, const char *line,
-                      char *out, size_t outlen);
+bool cmdtree_complete(const struct cmd_tree *t, int mode, int priv, const char *line, char *out,
+                      size_t outlen);
 
 /* Validators shared with engines and tests. */
 bool cmd_parse_long(const char *s, long lo, long hi, long *out);

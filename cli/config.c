@@ -31,7 +31,8 @@ void app_render_config(struct app *a, struct strbuf *out)
     if (log_monitor_get_level() != 7)
         sb_printf(out, "logging monitor %s\n", log_level_name(log_monitor_get_level())), any = true;
     if (a->enable_secret[0])
-        sb_printf(out, "enable secret %d %s\n", a->enable_secret_type, a->enable_secret), any = true;
+        sb_printf(out, "enable secret %d %s\n", a->enable_secret_type, a->enable_secret),
+            any = true;
     if (any) sb_puts(out, "!\n");
     for (struct user *u = a->users; u; u = u->next) {
         sb_printf(out, "username %s", u->name);

@@ -111,7 +111,8 @@ static int listen_unix(const char *path)
 static int listen_telnet(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
     if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 16)) {
@@ -168,12 +169,10 @@ int main(int argc, char **argv)
     bool console = false, use_syslog = true;
     int telnet_port = 0;
     struct ifmap *ifmap = ifmap_new();
-    static const struct option opts[] = {{"console", no_argument, NULL, 'C'},
-                                         {"ifmap", required_argument, NULL, 'm'},
-                                         {"telnet", required_argument, NULL, 't'},
-                                         {"no-syslog", no_argument, NULL, 'n'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"console", no_argument, NULL, 'C'},      {"ifmap", required_argument, NULL, 'm'},
+        {"telnet", required_argument, NULL, 't'}, {"no-syslog", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "f:s:h", opts, NULL)) != -1) {
         char err[256];
@@ -224,6 +223,7 @@ int main(int argc, char **argv)
     app_init(&d.app, d.loop, netif, ifmap);
     snprintf(d.app.startup_path, sizeof d.app.startup_path, "%s", startup);
     app_discover_interfaces(&d.app);
+    app_flush_loopbacks(&d.app);
     shell_init(&d.sh, &d.app, d.loop);
 
     struct strbuf report = STRBUF_INIT;
@@ -251,7 +251,8 @@ int main(int argc, char **argv)
     d.unix_w = loop_watch_fd(d.loop, d.unix_fd, EPOLLIN, on_accept, &d);
     if (telnet_port) {
         d.telnet_fd = listen_telnet(telnet_port);
-        if (d.telnet_fd >= 0) d.telnet_w = loop_watch_fd(d.loop, d.telnet_fd, EPOLLIN, on_accept, &d);
+        if (d.telnet_fd >= 0)
+            d.telnet_w = loop_watch_fd(d.loop, d.telnet_fd, EPOLLIN, on_accept, &d);
     }
     ilog(5, "SYS", "RESTART", "System restarted --");
     ilog(6, "SYS", "READY", "ikegated serving %s", sock);
@@ -261,8 +262,13 @@ int main(int argc, char **argv)
     struct console_arg ca = {&d, NULL};
     if (console) {
         bool tty = isatty(0) && isatty(1);
-        struct session_opts o = {.fd_in = dup(0), .fd_out = dup(1), .kind = SK_CONSOLE,
-                                 .interactive = tty, .no_log = !tty, .priv = 15, .rows = 0};
+        struct session_opts o = {.fd_in = dup(0),
+                                 .fd_out = dup(1),
+                                 .kind = SK_CONSOLE,
+                                 .interactive = tty,
+                                 .no_log = !tty,
+                                 .priv = 15,
+                                 .rows = 0};
         if (tty && tcgetattr(0, &d.saved_tty) == 0) {
             struct termios t = d.saved_tty;
             cfmakeraw(&t);

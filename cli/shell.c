@@ -61,6 +61,7 @@ struct session {
     bool last_cr;
 
     struct strbuf *capture; /* SK_BOOT: output collected here */
+    struct strbuf obuf;     /* output not yet written */
 };
 
 static const char *mode_string(int mode)
@@ -75,12 +76,10 @@ static const char *mode_string(int mode)
 
 /* ---- output ---- */
 
-static void raw_write(struct session *s, const char *p, size_t n)
+static void flush_out(struct session *s)
 {
-    if (s->kind == SK_BOOT) {
-        if (s->capture) sb_append(s->capture, p, n);
-        return;
-    }
+    const char *p = s->obuf.buf;
+    size_t n = s->obuf.len;
     while (n > 0 && !s->dead) {
         ssize_t w = write(s->fd_out, p, n);
         if (w < 0 && errno == EINTR) continue;
@@ -91,11 +90,25 @@ static void raw_write(struct session *s, const char *p, size_t n)
         }
         if (w <= 0) {
             s->dead = true; /* the client went away: drop the rest */
-            return;
+            break;
         }
         p += w;
         n -= (size_t)w;
     }
+    sb_reset(&s->obuf);
+}
+
+/* Output is gathered and written in large pieces: a 10,000-line show must not cost two
+ * system calls a line. It is flushed before the session waits for input. */
+static void raw_write(struct session *s, const char *p, size_t n)
+{
+    if (s->kind == SK_BOOT) {
+        if (s->capture) sb_append(s->capture, p, n);
+        return;
+    }
+    if (s->dead) return;
+    sb_append(&s->obuf, p, n);
+    if (s->obuf.len >= 65536) flush_out(s);
 }
 
 static void out_str(struct session *s, const char *str)
@@ -124,6 +137,7 @@ static void out_line(struct session *s, const char *line)
     if (!s->interactive || s->rows <= 0) return;
     if (++s->lines_out < s->rows - 1) return;
     raw_write(s, " --More-- ", 10);
+    flush_out(s);
     int ch = sess_getc(s, -1);
     raw_write(s, "\b\b\b\b\b\b\b\b\b\b          \b\b\b\b\b\b\b\b\b\b", 30);
     if (ch == ' ')
@@ -375,8 +389,8 @@ int session_exec(struct session *s, const char *line)
     snprintf(s->pending_line, sizeof s->pending_line, "%s", line);
     char canon[320];
     static const char *const fnames[] = {"", "begin", "count", "exclude", "include", "section"};
-    snprintf(canon, sizeof canon, "%s%s%s%s", m->via_do ? "do" : m->argv[0],
-             m->filter ? " | " : "", m->filter ? fnames[m->filter] : "",
+    snprintf(canon, sizeof canon, "%s%s%s%s", m->via_do ? "do" : m->argv[0], m->filter ? " | " : "",
+             m->filter ? fnames[m->filter] : "",
              m->filter && m->filter != FILTER_COUNT ? " x" : "");
     cli_set_privilege(s->cli, s->priv);
     cli_set_configmode(s->cli, s->mode, mode_string(s->mode));
@@ -459,6 +473,8 @@ static void session_free(struct session *s)
         pthread_cond_broadcast(&sh->idle);
         pthread_mutex_unlock(&sh->lock);
     }
+    if (s->obuf.len && s->kind != SK_BOOT) flush_out(s);
+    sb_free(&s->obuf);
     log_sink_free(s->sink);
     for (int i = 0; i < s->nhist; i++) free(s->hist[i]);
     cli_done(s->cli);
@@ -495,6 +511,7 @@ static int sess_getc(struct session *s, int timeout_ms)
             return ch;
         }
         if (s->dead) return -1;
+        if (s->obuf.len) flush_out(s);
         struct pollfd p[2] = {{.fd = s->fd_in, .events = POLLIN},
                               {.fd = s->sink ? log_sink_fd(s->sink) : -1, .events = POLLIN}};
         /* Wake up now and then: shell_fini may have ended the session meanwhile. */
@@ -699,10 +716,14 @@ static int read_line(struct session *s)
             break;
         case 0x1b: {
             int c1 = sess_getc(s, 100), c2 = c1 == '[' ? sess_getc(s, 100) : -1;
-            if (c2 == 'A') ch = 0x10;
-            else if (c2 == 'B') ch = 0x0e;
-            else if (c2 == 'C' && s->cur < s->len) raw_write(s, s->line + s->cur, 1), s->cur++;
-            else if (c2 == 'D' && s->cur) raw_write(s, "\b", 1), s->cur--;
+            if (c2 == 'A')
+                ch = 0x10;
+            else if (c2 == 'B')
+                ch = 0x0e;
+            else if (c2 == 'C' && s->cur < s->len)
+                raw_write(s, s->line + s->cur, 1), s->cur++;
+            else if (c2 == 'D' && s->cur)
+                raw_write(s, "\b", 1), s->cur--;
             if (ch == 0x10 || ch == 0x0e) goto nav_history;
             break;
         }
@@ -833,6 +854,7 @@ int sh_enable(struct cmd_ctx *c)
     }
     for (int tries = 0; tries < 3; tries++) {
         out_str(s, "Password: ");
+        flush_out(s);
         char pw[256];
         int r = s->interactive ? 0 : read_plain_line(s, pw, sizeof pw);
         if (s->interactive) {
@@ -943,7 +965,8 @@ int shell_load_file(struct shell *sh, const char *path, struct strbuf *report)
         size_t n = strlen(line);
         if (n == sizeof line - 1 && line[n - 1] != '\n') {
             int ch;
-            while ((ch = fgetc(f)) != EOF && ch != '\n') {}
+            while ((ch = fgetc(f)) != EOF && ch != '\n') {
+            }
             sb_printf(report, "%s:%d: line too long, ignored\n", path, lineno);
             ilog(4, "PARSER", "BADCFG", "%s line %d: too long, ignored", path, lineno);
             bad++;
@@ -975,7 +998,8 @@ int shell_load_file(struct shell *sh, const char *path, struct strbuf *report)
                 body = body ? body + 1 : c;
             }
             char *copy = strdup(body), *sv = NULL;
-            for (char *l = copy ? strtok_r(copy, "\n", &sv) : NULL; l; l = strtok_r(NULL, "\n", &sv)) {
+            for (char *l = copy ? strtok_r(copy, "\n", &sv) : NULL; l;
+                 l = strtok_r(NULL, "\n", &sv)) {
                 if (l[0] == ' ' && strchr(l, '^'))
                     sb_printf(report, "%*s%s\n", hl, "", l);
                 else if (l[0])
@@ -1015,8 +1039,13 @@ static void *socket_session_thread(void *arg)
 {
     struct spawn sp = *(struct spawn *)arg;
     free(arg);
-    struct session_opts o = {.fd_in = sp.fd, .fd_out = sp.fd, .kind = SK_VTY,
-                             .interactive = true, .telnet = sp.telnet, .priv = 1, .rows = 24};
+    struct session_opts o = {.fd_in = sp.fd,
+                             .fd_out = sp.fd,
+                             .kind = SK_VTY,
+                             .interactive = true,
+                             .telnet = sp.telnet,
+                             .priv = 1,
+                             .rows = 24};
     char user[64] = "";
     if (!sp.telnet) {
         struct ucred cr;
@@ -1052,7 +1081,8 @@ static void *socket_session_thread(void *arg)
                 peek[n] = '\0';
                 char *nl = strchr(peek, '\n');
                 if (!strncmp(peek, "IKESH ", 6) && nl) {
-                    if (recv(sp.fd, peek, (size_t)(nl - peek + 1), 0) < 0) {}
+                    if (recv(sp.fd, peek, (size_t)(nl - peek + 1), 0) < 0) {
+                    }
                     *nl = '\0';
                     int rows = 24;
                     char kind[32] = "";

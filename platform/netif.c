@@ -462,3 +462,17 @@ const char *netif_last_detail(const struct netif *n)
 {
     return n->detail;
 }
+
+int netif_ipv4_conf(const char *ifname, const char *key, int value)
+{
+    char path[128];
+    if (!ifname || !*ifname || strchr(ifname, '/') || strlen(ifname) >= IFNAMSIZ ||
+        strchr(key, '/'))
+        return -EINVAL;
+    snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/%s", ifname, key);
+    FILE *f = fopen(path, "w");
+    if (!f) return -errno;
+    int rc = fprintf(f, "%d\n", value) < 0 ? -EIO : 0;
+    if (fclose(f) && !rc) rc = -errno;
+    return rc;
+}

@@ -75,6 +75,10 @@ struct netif_route {
  * table (the addresses of the box, IOS "L"). Count semantics as netif_addr_list. */
 int netif_route_list(struct netif *n, bool include_local, struct netif_route *out, int max);
 
+/* Set a per-link IPv4 sysctl (net.ipv4.conf.IFNAME.KEY), e.g. promote_secondaries or
+ * arp_ignore. 0 or -errno. */
+int netif_ipv4_conf(const char *ifname, const char *key, int value);
+
 /* A short human-readable text for a return code of the calls above. */
 const char *netif_strerror(int rc);
 /* The kernel's explanation of the last failed call (netlink extended ack), e.g. "Nexthop has

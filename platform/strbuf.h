@@ -11,7 +11,10 @@ struct strbuf {
     size_t cap;
 };
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Append formatted text. Aborts the process on allocation failure (as the rest of the
  * appliance does: a router that cannot allocate a few bytes cannot go on meaningfully). */

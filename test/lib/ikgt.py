@@ -211,7 +211,7 @@ def render(data):
     return "\n".join("".join(l).rstrip() for l in lines)
 
 
-PROMPT = re.compile(r"(^|\n)[A-Za-z][\w.-]*(\([\w-]+\))?[>#][^\n]*$|Password: $| --More-- $")
+PROMPT = re.compile(r"(^|\n)[A-Za-z][\w.-]*(\([\w-]+\))?[>#][^\n]*$|Password: ?$| --More--$")
 
 
 class Session:
@@ -236,7 +236,7 @@ class Session:
                 got += d.decode(errors="replace")
                 last = time.time()
                 continue
-            if got and time.time() - last >= quiet and PROMPT.search(render(got)):
+            if got and time.time() - last >= quiet and PROMPT.search(render(self.raw + got)):
                 break
         self.raw += got
         return got
