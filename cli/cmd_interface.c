@@ -206,6 +206,22 @@ static int h_no_interface(struct cmd_ctx *c)
     struct ifname n;
     if (ifname_parse(c->m->argv[2], NULL, &n, NULL)) return ctx_err(c, "%% Invalid interface");
     struct iface *i = app_iface_find(c->app, &n);
+    if (c->m->is_default) { /* `default interface X`: back to an unconfigured interface */
+        if (!i) return ctx_err(c, "%% Interface %s is not configured", c->m->argv[2]);
+        struct addrset before;
+        wanted_addrs(i, &before);
+        i->has_addr = false;
+        i->nsec = 0;
+        i->description[0] = '\0';
+        bool was_shut = i->shutdown;
+        i->shutdown = false;
+        int rc = iface_sync_addrs(c->app, i, &before, c->out);
+        if (was_shut && i->name.type == IFT_GIGABIT && c->app->netif)
+            netif_link_set_up(c->app->netif, i->lnx, true);
+        c->app->changes++;
+        sb_printf(c->out, "Interface %s set to default configuration\n", i->ios);
+        return rc;
+    }
     if (n.type != IFT_LOOPBACK)
         return ctx_err(c, "%% Physical interface %s cannot be removed", c->m->argv[2]);
     if (!i) return 0;
@@ -659,7 +675,7 @@ const struct cmd_def app_cmds_interface[] = {
      {"Select an interface to configure", "Interface name"}},
     {M_CONF,
      15,
-     CMDF_NO_DEFAULT,
+     0,
      h_no_interface,
      "no interface IFNAME",
      {"Negate a command or set its defaults", "Select an interface to configure"}},

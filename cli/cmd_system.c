@@ -120,11 +120,12 @@ static struct user **user_slot(struct app *a, const char *name)
 static int h_username(struct cmd_ctx *c)
 {
     struct app *a = c->app;
-    const char *name = arg(c, c->m->is_no ? 2 : 1);
+    bool remove = c->m->is_no || c->m->is_default;
+    const char *name = arg(c, remove ? 2 : 1);
     if (strlen(name) >= sizeof a->users->name) return ctx_err(c, "%% User name too long.");
     struct user **pp = user_slot(a, name), *u = *pp;
     bool exists = u && !strcmp(u->name, name);
-    if (c->m->is_no) {
+    if (remove) {
         if (!exists) return 0;
         *pp = u->next;
         OPENSSL_cleanse(u->secret, sizeof u->secret);
@@ -641,7 +642,7 @@ const struct cmd_def app_cmds_system[] = {
       "The UNENCRYPTED (cleartext) user secret"}},
     {M_CONF,
      15,
-     CMDF_NO_DEFAULT,
+     0,
      h_username,
      "no username WORD",
      {"Negate a command or set its defaults", "Establish User Name Authentication", "User name"}},

@@ -6,7 +6,7 @@
                     NAME.startup  optional startup-config for the daemon
 
 Steps: a line is typed and sent with CR. A line ending in <?> or <TAB> is typed and that key
-is pressed, without CR. <^U>, <^Z>, <^C> alone send that control key. Lines starting with
+is pressed, without CR. <^U>, <^Z>, <^C>, <SP> (space), <Q> and <CR> alone send that key. Lines starting with
 '#' are comments. The daemon runs in its own namespace with GigabitEthernet1 and 2 (a veth).
 """
 import difflib
@@ -16,7 +16,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import ikgt  # noqa: E402
 
-KEYS = {"<^U>": "\x15", "<^Z>": "\x1a", "<^C>": "\x03"}
+KEYS = {"<^U>": "\x15", "<^Z>": "\x1a", "<^C>": "\x03", "<SP>": " ", "<Q>": "q", "<CR>": "\r"}
 
 
 def main():
