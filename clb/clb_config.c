@@ -8,7 +8,7 @@
 #include "platform/strbuf.h"
 
 /* Ranges and defaults: REFERENCE §1 (Cisco's published ones); the priority default is ours,
- * documented in docs/clb-protocol.md. */
+ * documented in docs/cli.md. */
 const struct clb_param_info clb_params[CLB_NPARAMS] = {
     [CLB_SLAVE_MAX_SESSION] = {"slave max-session", 1, 100000, 0,
                                "Maximum number of sessions on this member",
