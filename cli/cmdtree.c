@@ -46,10 +46,11 @@ static void split_words(const char *line, struct words *ws)
     ws->overflow = false;
     ws->line = line;
     for (const char *p = line; *p;) {
-        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+        /* The same notion of white space as the trimming of LINE arguments below. */
+        while (isspace((unsigned char)*p)) p++;
         if (!*p) break;
         const char *st = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') p++;
+        while (*p && !isspace((unsigned char)*p)) p++;
         size_t len = (size_t)(p - st);
         if (ws->n >= CMD_MAX_WORDS || o + len + 1 > sizeof ws->buf) {
             ws->overflow = true;
