@@ -116,6 +116,26 @@ sys.stdout.write(repr(data))
 out = t.communicate(timeout=20)[0]
 check(out.startswith("b'\\xff\\xfb\\x01\\xff\\xfb\\x03"), f"telnet: WILL ECHO, WILL SGA sent ({out[:40]})")
 check("Current privilege level is 1" in out and "S1>" in out, "telnet session at privilege 1")
+# ikesh on a terminal (what an SSH ForceCommand user gets): raw mode, the session's echo.
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(ikgt.IKESH, [ikgt.IKESH, "-s", d.sock])
+buf, end = b"", time.time() + 10
+sent = False
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try:
+            buf += os.read(fd, 4096)
+        except OSError:
+            break
+    if not sent and b"S1#" in buf:
+        os.write(fd, b"sh priv\rexit\r")
+        sent = True
+_, status = os.waitpid(pid, 0)
+text = ikgt.render(buf.decode(errors="replace"))
+check("S1#sh priv\nCurrent privilege level is 15" in text, f"ikesh on a pty: {text[-80:]!r}")
+check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "ikesh exits 0 when the session ends")
 d.stop()
 
 # The console on a terminal: prompt, editing, help, Ctrl-Z, exit ends the appliance.
