@@ -926,8 +926,11 @@ static void test_real_wrong_mode_or_value(void **state)
     bad(&rtree, CM_CONFIG, 15, "username bob privilege 16", CS_INVALID, 23);
     bad(&rtree, CM_CONFIG, 15, "username bob privilege 15 secret 0 a b", CS_INVALID, 37);
     bad(&rtree, CM_CONFIG, 15, "int gi", CS_INCOMPLETE, -1);
-    bad(&rtree, CM_CONFIG, 15, "default username bob", CS_INVALID, -1);
-    bad(&rtree, CM_CONFIG, 15, "default interface Loopback1", CS_INVALID, -1);
+    /* every configuration command has its default form, these included */
+    assert_true(ok_words(&rtree, CM_CONFIG, 15, "default username bob", "default|username|bob")
+                    ->is_default);
+    assert_true(ok_words(&rtree, CM_CONFIG, 15, "default int lo1", "default|interface|Loopback1")
+                    ->is_default);
     bad(&rtree, CM_CLUSTER, 15, "s max 10", CS_AMBIGUOUS, 1);
     bad(&rtree, CM_CLUSTER, 15, "key two words", CS_INVALID, 8);
     bad(&rtree, CM_CLUSTER, 15, "description", CS_INCOMPLETE, -1);
