@@ -206,6 +206,11 @@ int main(int argc, char **argv)
     loop_signal(d.loop, SIGINT, on_signal, NULL);
     loop_signal(d.loop, SIGHUP, on_signal, NULL);
 
+    /* The console hears the boot messages too, as on a router. */
+    bool con_tty = console && isatty(0) && isatty(1);
+    struct log_sink *con_sink = con_tty ? log_sink_new(LOG_SINK_CONSOLE, 1000) : NULL;
+    if (con_sink) log_sink_attach(con_sink);
+
     struct stderr_log sl = {0};
     pthread_t slt;
     bool have_sl = false;
@@ -268,7 +273,8 @@ int main(int argc, char **argv)
                                  .interactive = tty,
                                  .no_log = !tty,
                                  .priv = 15,
-                                 .rows = 0};
+                                 .rows = 0,
+                                 .sink = con_sink};
         if (tty && tcgetattr(0, &d.saved_tty) == 0) {
             struct termios t = d.saved_tty;
             cfmakeraw(&t);

@@ -452,7 +452,7 @@ struct session *session_new(struct shell *sh, const struct session_opts *o)
     }
     pthread_mutex_unlock(&sh->lock);
     if (o->kind == SK_CONSOLE && !o->no_log) {
-        s->sink = log_sink_new(LOG_SINK_CONSOLE, 1000);
+        s->sink = o->sink ? o->sink : log_sink_new(LOG_SINK_CONSOLE, 1000);
         if (s->sink) log_sink_attach(s->sink);
     }
     return s;

@@ -42,8 +42,9 @@ struct session_opts {
     bool telnet;       /* strip telnet commands, negotiate echo */
     bool no_log;       /* the console without a terminal: log lines go to stderr instead */
     int priv;
-    const char *user; /* NULL if unknown */
-    int rows;         /* terminal length; 0 no paging */
+    const char *user;      /* NULL if unknown */
+    int rows;              /* terminal length; 0 no paging */
+    struct log_sink *sink; /* SK_CONSOLE: a sink made before boot, so boot messages show */
 };
 
 int shell_init(struct shell *sh, struct app *app, loop_t *loop);
