@@ -57,6 +57,7 @@ void app_fini(struct app *a)
     OPENSSL_cleanse(a->enable_secret, sizeof a->enable_secret);
     OPENSSL_cleanse(a->cluster.key, sizeof a->cluster.key);
     if (a->sysload_timer) loop_timer_free(a->sysload_timer);
+    if (a->link_timer) loop_timer_free(a->link_timer);
     sysload_free(a->sysload);
     pthread_mutex_destroy(&a->name_lock);
 }

@@ -21,6 +21,7 @@ struct netif;
 struct ifmap;
 struct sysload;
 struct loop_timer;
+struct hsrp;
 typedef struct loop loop_t;
 
 #define APP_MAX_SECONDARY 32
@@ -40,8 +41,10 @@ struct iface {
         uint32_t addr;
         int plen;
     } sec[APP_MAX_SECONDARY];
-    bool synced;        /* the kernel's addresses are known to match the configuration */
-    struct iface *next; /* sorted by type, then number */
+    bool synced; /* the kernel's addresses are known to match the configuration */
+    unsigned garp_count, garp_interval; /* standby arp gratuitous (IOS: 3, 2 s) */
+    bool link_up;                       /* last seen by the link watch */
+    struct iface *next;                 /* sorted by type, then number */
 };
 
 struct sroute {
@@ -80,6 +83,8 @@ struct app {
     struct sroute *routes;
     int routes_pending; /* configured routes the kernel refused so far (next hop unreachable) */
     struct clb_config cluster;
+    struct hsrp *hsrp; /* NULL: HSRP not running (unit tests) */
+    struct loop_timer *link_timer;
     unsigned changes; /* configuration changes since boot */
 };
 
@@ -113,6 +118,13 @@ bool app_check_enable(struct app *a, const char *cleartext);
 void app_register_commands(struct cmd_tree *t);
 extern const struct cmd_def app_cmds_system[], app_cmds_interface[], app_cmds_cluster[];
 extern const size_t app_ncmds_system, app_ncmds_interface, app_ncmds_cluster;
+extern const struct cmd_def app_cmds_standby[];
+extern const size_t app_ncmds_standby;
+void app_register_standby(struct cmd_tree *t);
+/* Tell HSRP an interface's names, address, MAC and state (cmd_standby.c). */
+void app_hsrp_iface(struct app *a, struct iface *i);
+/* Watch the links once a second: carrier changes reach HSRP (interfaces and tracking). */
+void app_start_link_watch(struct app *a);
 
 /* running-config, IOS order, defaults omitted (config.c). */
 void app_render_config(struct app *a, struct strbuf *out);

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "cli/app.h"
+#include "hsrp/hsrp.h"
 #include "platform/log.h"
+#include "platform/loop.h"
 #include "platform/netif.h"
 #include "platform/strbuf.h"
 
@@ -54,6 +56,8 @@ static struct iface *iface_add(struct app *a, const struct ifname *n)
     struct iface *i = calloc(1, sizeof *i);
     if (!i) return NULL;
     i->name = *n;
+    i->garp_count = 3;
+    i->garp_interval = 2;
     ifname_full(n, i->ios, sizeof i->ios);
     ifmap_linux_name(a->ifmap, n, i->lnx, sizeof i->lnx);
     if (n->type == IFT_LOOPBACK) {
@@ -350,6 +354,7 @@ static int h_ip_address(struct cmd_ctx *c)
     c->app->changes++;
     int rc = iface_sync_addrs(c->app, i, &before, c->out);
     routes_sync(c->app);
+    app_hsrp_iface(c->app, i);
     return rc;
 }
 
@@ -383,6 +388,9 @@ static int h_shutdown(struct cmd_ctx *c)
         routes_sync(c->app);
         return rc;
     }
+    /* HSRP hears of a shutdown while the link still carries its Resign (RFC 2281 §5.7, event
+     * b in Active), so the standby router takes over at once instead of after hold time. */
+    if (shut) app_hsrp_iface(c->app, i);
     if (c->app->netif) {
         int rc = netif_link_set_up(c->app->netif, i->lnx, !shut);
         if (dbg_netlink.on)
@@ -392,6 +400,7 @@ static int h_shutdown(struct cmd_ctx *c)
     }
     link_log(i, !shut, shut);
     routes_sync(c->app);
+    app_hsrp_iface(c->app, i);
     return 0;
 }
 
@@ -514,6 +523,13 @@ void app_render_interfaces(struct app *a, struct strbuf *out)
                           ipstr(plen_mask(i->sec[k].plen), b2));
         } else {
             sb_puts(out, " no ip address\n");
+        }
+        if (a->hsrp) hsrp_render(a->hsrp, i->ios, out);
+        if (i->garp_count != 3 || i->garp_interval != 2) {
+            sb_puts(out, " standby arp gratuitous");
+            if (i->garp_count != 3) sb_printf(out, " count %u", i->garp_count);
+            if (i->garp_interval != 2) sb_printf(out, " interval %u", i->garp_interval);
+            sb_puts(out, "\n");
         }
         if (i->shutdown) sb_puts(out, " shutdown\n");
         sb_puts(out, "!\n");
@@ -795,4 +811,38 @@ void app_links_up(struct app *a)
     for (struct iface *i = a->ifaces; i; i = i->next)
         if (i->name.type == IFT_GIGABIT && !i->shutdown) netif_link_set_up(a->netif, i->lnx, true);
     routes_sync(a);
+    for (struct iface *i = a->ifaces; i; i = i->next)
+        if (i->name.type == IFT_GIGABIT) app_hsrp_iface(a, i);
+}
+
+/* Carrier changes (a cable pulled, a veth peer gone) are noticed within a second and reach
+ * HSRP, both for the groups on that interface and for `standby track`. */
+static void link_tick(loop_t *l, void *arg)
+{
+    (void)l;
+    struct app *a = arg;
+    for (struct iface *i = a->ifaces; i; i = i->next) {
+        if (i->name.type != IFT_GIGABIT) continue;
+        struct netif_link k;
+        bool up =
+            !i->shutdown && netif_link_get(a->netif, i->lnx, &k) == 0 && k.admin_up && k.oper_up;
+        if (up != i->link_up) {
+            i->link_up = up;
+            if (!i->shutdown) link_log(i, up, false);
+            app_hsrp_iface(a, i);
+        }
+    }
+    loop_timer_start(a->link_timer, 1000);
+}
+
+void app_start_link_watch(struct app *a)
+{
+    if (!a->netif || !a->loop) return;
+    for (struct iface *i = a->ifaces; i; i = i->next) {
+        struct netif_link k;
+        i->link_up =
+            !i->shutdown && netif_link_get(a->netif, i->lnx, &k) == 0 && k.admin_up && k.oper_up;
+    }
+    a->link_timer = loop_timer_new(a->loop, link_tick, a);
+    loop_timer_start(a->link_timer, 1000);
 }

@@ -738,7 +738,9 @@ void app_register_commands(struct cmd_tree *t)
 {
     if (cmdtree_add_all(t, app_cmds_system, app_ncmds_system) ||
         cmdtree_add_all(t, app_cmds_interface, app_ncmds_interface) ||
-        cmdtree_add_all(t, app_cmds_cluster, app_ncmds_cluster))
+        cmdtree_add_all(t, app_cmds_cluster, app_ncmds_cluster) ||
+        cmdtree_add_all(t, app_cmds_standby, app_ncmds_standby))
         abort();
+    app_register_standby(t);
     add_debug_defs(t);
 }

@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "cli/app.h"
+#include "cli/hsrp_os.h"
 #include "cli/shell.h"
+#include "hsrp/hsrp.h"
 #include "platform/ifname.h"
 #include "platform/log.h"
 #include "platform/loop.h"
@@ -229,6 +231,12 @@ int main(int argc, char **argv)
     snprintf(d.app.startup_path, sizeof d.app.startup_path, "%s", startup);
     app_discover_interfaces(&d.app);
     app_flush_loopbacks(&d.app);
+    struct hsrp_port hport;
+    struct hsrp_os *hos = netif ? hsrp_os_new(d.loop, netif, &hport) : NULL;
+    if (hos) {
+        d.app.hsrp = hsrp_new(d.loop, &hport, (uint32_t)getpid() ^ (uint32_t)time(NULL));
+        hsrp_os_attach(hos, d.app.hsrp);
+    }
     shell_init(&d.sh, &d.app, d.loop);
 
     struct strbuf report = STRBUF_INIT;
@@ -250,6 +258,7 @@ int main(int argc, char **argv)
                 bad, bad == 1 ? "" : "s", startup);
     sb_free(&report);
     app_links_up(&d.app);
+    app_start_link_watch(&d.app);
 
     d.unix_fd = listen_unix(sock);
     if (d.unix_fd < 0) return 1;
@@ -295,6 +304,10 @@ int main(int argc, char **argv)
     shell_fini(&d.sh);
     if (have_con) pthread_join(con, NULL);
     if (d.tty_saved) tcsetattr(0, TCSANOW, &d.saved_tty);
+    /* Active groups resign so that the standby takes over at once, and give back the VIP. */
+    hsrp_free(d.app.hsrp);
+    d.app.hsrp = NULL;
+    hsrp_os_free(hos);
     if (netif) netif_route_flush_proto(netif, NETIF_RTPROT_IKEGATE);
     app_fini(&d.app);
     if (netif) netif_close(netif);
