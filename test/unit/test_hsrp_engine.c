@@ -2,11 +2,12 @@
  * fake LAN (a queue of packets) and one manual clock. Elections, preemption, failure,
  * resignation, coups and authentication, asserting along the way that there is never more
  * than one Active router. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
 
