@@ -128,9 +128,29 @@ static int h_standby(struct cmd_ctx *c)
     }
     if (neg && !exists) return 0;
     const char *v1 = k + 1 < m->argc ? m->argv[k + 1] : NULL;
-    if (!strcmp(w, "ip")) {
+    bool secondary = !strcmp(w, "ip") && k + 2 < m->argc;
+    if (secondary) { /* standby N ip A secondary */
+        unsigned vip;
+        cmd_parse_ipv4(v1, &vip);
+        int at = 0;
+        while (at < cfg.nsecondary && cfg.secondary[at] != vip) at++;
+        if (neg) {
+            if (at == cfg.nsecondary) return ctx_err(c, "%% %s is not a secondary address", v1);
+            memmove(&cfg.secondary[at], &cfg.secondary[at + 1],
+                    (size_t)(cfg.nsecondary - at - 1) * sizeof cfg.secondary[0]);
+            cfg.nsecondary--;
+        } else if (at == cfg.nsecondary) {
+            if (!cfg.vip) return ctx_err(c, "%% Configure the primary virtual IP address first");
+            if (i->has_addr && i->plen > 0 && (vip ^ i->addr) >> (32 - i->plen))
+                return ctx_err(c, "%% %s is not in the subnet of %s", v1, i->ios);
+            if (vip == cfg.vip) return ctx_err(c, "%% %s is the primary virtual IP", v1);
+            if (at == HSRP_MAX_SECONDARY) return ctx_err(c, "%% Too many secondary addresses");
+            cfg.secondary[cfg.nsecondary++] = vip;
+        }
+    } else if (!strcmp(w, "ip")) {
         if (neg || !v1) {
             cfg.vip = 0;
+            cfg.nsecondary = 0;
         } else {
             unsigned vip;
             cmd_parse_ipv4(v1, &vip);
@@ -138,8 +158,6 @@ static int h_standby(struct cmd_ctx *c)
                 return ctx_err(c, "%% %s is not in the subnet of %s", v1, i->ios);
             if (i->has_addr && vip == i->addr)
                 return ctx_err(c, "%% %s is the address of %s itself", v1, i->ios);
-            if (k + 2 < m->argc) /* secondary */
-                return ctx_err(c, "%% Secondary virtual IP addresses are not supported yet");
             cfg.vip = vip;
         }
     } else if (!strcmp(w, "priority")) {
@@ -215,6 +233,15 @@ static int h_standby(struct cmd_ctx *c)
             cfg.track[t].decrement = k + 3 < m->argc ? (unsigned)atoi(m->argv[k + 3]) : 10;
         }
     }
+    /* A `no` that leaves nothing configured removes the group, as IOS does. */
+    struct hsrp_group_cfg def;
+    hsrp_group_cfg_default(&def);
+    if (neg && !cfg.vip && !cfg.nsecondary && cfg.priority == def.priority && !cfg.preempt &&
+        !cfg.hello_ms && !cfg.hold_ms && cfg.auth.kind == def.auth.kind &&
+        !strcmp(cfg.auth.text, def.auth.text) && !cfg.name[0] && !cfg.mac_set && !cfg.ntrack) {
+        hsrp_group_remove(a->hsrp, i->ios, (uint16_t)grp);
+        return 0;
+    }
     char err[200];
     if (hsrp_group_configure(a->hsrp, i->ios, (uint16_t)grp, &cfg, err, sizeof err))
         return ctx_err(c, "%s", err);
@@ -266,13 +293,13 @@ static const struct tail pos[] = {
     {"preempt delay minimum <0-3600> reload <0-3600>",
      true,
      {NULL, NULL, NULL, NULL, "Delay after reload", "Number of seconds for reload delay"}},
-    {"timers <1-254> <2-255>",
+    {"timers <1-254> <1-255>",
      true,
      {"Hello and hold timers", "Hello interval in seconds", "Hold time in seconds"}},
     {"timers <1-254> msec <50-3000>",
      true,
      {NULL, NULL, "Specify hold time in milliseconds", "Hold time in milliseconds"}},
-    {"timers msec <15-999> <2-255>",
+    {"timers msec <15-999> <1-255>",
      true,
      {NULL, "Specify hello interval in milliseconds", "Hello interval in milliseconds",
       "Hold time in seconds"}},
@@ -306,6 +333,7 @@ static const struct tail neg[] = {
     {"", true, {NULL}},
     {"ip", true, {NULL}},
     {"ip A.B.C.D", true, {NULL}},
+    {"ip A.B.C.D secondary", true, {NULL}},
     {"priority", true, {NULL}},
     {"priority <1-255>", true, {NULL}},
     {"preempt", true, {NULL}},

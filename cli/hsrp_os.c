@@ -117,6 +117,14 @@ static int os_vip(void *ctx, const char *ifname, uint16_t group, const uint8_t v
     return 0;
 }
 
+static int os_vip_add(void *ctx, const char *ifname, uint16_t group, uint32_t vip)
+{
+    struct hsrp_os *o = ctx;
+    char name[VMAC_NAME_SIZE];
+    vmac_name(ifname, group, name, sizeof name);
+    return vmac_add_vip(o->netif, name, vip, 32);
+}
+
 static int os_garp(void *ctx, const char *ifname, uint16_t group, const uint8_t vmac[6],
                    uint32_t vip)
 {
@@ -198,7 +206,8 @@ struct hsrp_os *hsrp_os_new(loop_t *loop, struct netif *netif, struct hsrp_port 
         return NULL;
     }
     o->w = loop_watch_fd(loop, o->rx, EPOLLIN, on_rx, o);
-    *port = (struct hsrp_port){.ctx = o, .send = os_send, .vip = os_vip, .garp = os_garp};
+    *port = (struct hsrp_port){.ctx = o, .send = os_send, .vip = os_vip, .vip_add = os_vip_add,
+                               .garp = os_garp};
     int stale = vmac_flush_stale(netif); /* what a crashed predecessor left */
     if (stale > 0) ilog(4, "HSRP", "CLEANUP", "removed %d virtual MAC link(s) left behind", stale);
     return o;

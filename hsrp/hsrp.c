@@ -22,6 +22,16 @@ struct debug_flag hsrp_dbg_terse = {.path = "standby terse",
                                     .help =
                                         "Display limited range of HSRP errors, events and packets"};
 
+struct debug_flag hsrp_dbg_all = {.path = "standby",
+                                  .group = "HSRP",
+                                  .title = "HSRP all",
+                                  .help = "Hot standby protocol (HSRP)"};
+
+/* `debug standby` turns everything on; `terse` is state changes and errors without packets. */
+#define DBG_EVENTS (hsrp_dbg_events.on || hsrp_dbg_all.on || hsrp_dbg_terse.on)
+#define DBG_ERRORS (hsrp_dbg_errors.on || hsrp_dbg_all.on || hsrp_dbg_terse.on)
+#define DBG_PACKETS (hsrp_dbg_packets.on || hsrp_dbg_all.on)
+
 #define DEF_HELLO_MS 3000
 #define DEF_HOLD_MS 10000
 
@@ -184,7 +194,7 @@ static void send_msg(struct hsrp_group *g, enum hsrp_op op)
     int rc = g->h->port.send(g->h->port.ctx, i->lnx, i->version, g->num, i->addr,
                              g->owning ? vmac : NULL, pkt, len);
     if (rc == 0) g->tx++;
-    if (hsrp_dbg_packets.on)
+    if (DBG_PACKETS)
         ilog_debug("HSRP: %s Grp %u %s out %s pri %u vIP %d.%d.%d.%d%s", i->short_name, g->num,
                    op == HSRP_HELLO    ? "Hello"
                    : op == HSRP_COUP   ? "Coup"
@@ -202,6 +212,8 @@ static void garp_tick(loop_t *l, void *arg)
     uint8_t vmac[6];
     group_vmac(g, vmac);
     g->h->port.garp(g->h->port.ctx, g->ifc->lnx, g->num, vmac, g->vip);
+    for (int k = 0; k < g->cfg.nsecondary; k++)
+        g->h->port.garp(g->h->port.ctx, g->ifc->lnx, g->num, vmac, g->cfg.secondary[k]);
     if (--g->garp_left) loop_timer_start(g->t_garp, g->cfg.garp_interval_ms);
 }
 
@@ -225,6 +237,10 @@ static void own_vip(struct hsrp_group *g, bool own)
         ilog(3, "HSRP", "ERRVIP", "%s Grp %u cannot take virtual IP: %s", g->ifc->ios, g->num,
              strerror(-rc));
     }
+    for (int k = 0; own && rc == 0 && k < g->cfg.nsecondary; k++)
+        if (g->h->port.vip_add(g->h->port.ctx, g->ifc->lnx, g->num, g->cfg.secondary[k]))
+            ilog(3, "HSRP", "ERRVIP", "%s Grp %u cannot take secondary virtual IP", g->ifc->ios,
+                 g->num);
     g->owning = own && rc == 0;
     if (!own) loop_timer_stop(g->t_garp);
 }
@@ -277,7 +293,7 @@ static void fire(struct hsrp_group *g, enum hsrp_event e, const struct hsrp_msg 
 {
     struct hsrp_fsm_in in = {.vip_known = g->vip != 0, .preempt = preempt_allowed(g)};
     struct hsrp_step s = hsrp_fsm_step(g->st, e, &in);
-    if (hsrp_dbg_events.on && e != HSRP_EV_E_HELLO_TIMER)
+    if (DBG_EVENTS && e != HSRP_EV_E_HELLO_TIMER)
         ilog_debug("HSRP: %s Grp %u event %s in %s%s", g->ifc->short_name, g->num,
                    hsrp_event_name(e), hsrp_state_name(g->st), s.defined ? "" : " (no action)");
     if (!s.defined) return;
@@ -424,6 +440,7 @@ struct hsrp *hsrp_new(loop_t *loop, const struct hsrp_port *port, uint32_t seed)
     h->port = *port;
     h->rnd = seed ? seed : 2281;
     h->started = loop_now(loop);
+    debug_register(&hsrp_dbg_all);
     debug_register(&hsrp_dbg_errors);
     debug_register(&hsrp_dbg_events);
     debug_register(&hsrp_dbg_packets);
@@ -549,6 +566,12 @@ int hsrp_group_configure(struct hsrp *h, const char *ios, uint16_t num,
     bool restart = old.vip != cfg->vip || old.mac_set != cfg->mac_set ||
                    memcmp(old.mac, cfg->mac, 6) || strcmp(old.name, cfg->name);
     if (g->enabled && restart) group_disable(g);
+    bool sec_changed = old.nsecondary != cfg->nsecondary ||
+                       memcmp(old.secondary, cfg->secondary, sizeof old.secondary);
+    if (g->owning && sec_changed && !restart) { /* re-take the addresses, state unchanged */
+        own_vip(g, false);
+        own_vip(g, true);
+    }
     if (g->enabled) {
         if (cfg->hello_ms) g->hello_ms = cfg->hello_ms;
         if (cfg->hold_ms) g->hold_ms = cfg->hold_ms;
@@ -598,7 +621,7 @@ void hsrp_input(struct hsrp *h, const char *lnx, uint32_t src, const uint8_t *bu
     char b[INET_ADDRSTRLEN];
     if (hsrp_parse(buf, len, &m, &why)) {
         i->drops[why]++;
-        if (hsrp_dbg_errors.on)
+        if (DBG_ERRORS)
             ilog_debug("HSRP: %s bad packet from %s: %s", i->short_name, ipstr(src, b),
                        hsrp_drop_name(why));
         return;
@@ -614,12 +637,12 @@ void hsrp_input(struct hsrp *h, const char *lnx, uint32_t src, const uint8_t *bu
     why = hsrp_auth_check(buf, len, &m, &g->cfg.auth);
     if (why != HSRP_DROP_NONE) {
         g->drops[why]++;
-        if (hsrp_dbg_errors.on)
+        if (DBG_ERRORS)
             ilog_debug("HSRP: %s Grp %u auth failed from %s: %s", i->short_name, g->num,
                        ipstr(src, b), hsrp_drop_name(why));
         return;
     }
-    if (hsrp_dbg_packets.on)
+    if (DBG_PACKETS)
         ilog_debug("HSRP: %s Grp %u %s in %s pri %u from %s", i->short_name, g->num,
                    m.op == HSRP_HELLO  ? "Hello"
                    : m.op == HSRP_COUP ? "Coup"
@@ -713,10 +736,13 @@ static void show_group(struct hsrp_group *g, struct strbuf *out)
     else
         sb_puts(out, "never");
     sb_puts(out, "\n");
-    if (g->vip)
-        sb_printf(out, "  Virtual IP address is %s\n", ipstr(g->vip, b));
+    uint32_t vip = g->vip ? g->vip : g->cfg.vip;
+    if (vip)
+        sb_printf(out, "  Virtual IP address is %s\n", ipstr(vip, b));
     else
         sb_puts(out, "  Virtual IP address is unknown\n");
+    for (int k = 0; k < g->cfg.nsecondary; k++)
+        sb_printf(out, "    Secondary virtual IP address %s\n", ipstr(g->cfg.secondary[k], b));
     sb_printf(out, "  Active virtual MAC address is %s (MAC %s)\n", lmac,
               g->owning ? "In Use" : "Not In Use");
     sb_printf(out, "    Local virtual MAC address is %s (%s)\n", lmac,
@@ -724,10 +750,13 @@ static void show_group(struct hsrp_group *g, struct strbuf *out)
               : i->use_bia      ? "bia"
               : i->version == 2 ? "v2 default"
                                 : "v1 default");
+    /* In use when running (possibly learned), else what is configured. */
+    uint32_t hello = g->enabled ? g->hello_ms : g->cfg.hello_ms ? g->cfg.hello_ms : DEF_HELLO_MS;
+    uint32_t hold = g->enabled ? g->hold_ms : g->cfg.hold_ms ? g->cfg.hold_ms : DEF_HOLD_MS;
     sb_puts(out, "  Hello time ");
-    time_text(out, g->hello_ms ? g->hello_ms : DEF_HELLO_MS);
+    time_text(out, hello);
     sb_puts(out, ", hold time ");
-    time_text(out, g->hold_ms ? g->hold_ms : DEF_HOLD_MS);
+    time_text(out, hold);
     sb_puts(out, "\n");
     if (g->enabled && loop_timer_pending(g->t_hello))
         sb_printf(out, "    Next hello sent in %.3f secs\n",
@@ -823,7 +852,8 @@ void hsrp_show(struct hsrp *h, const char *ios, int group, bool brief, struct st
                                                     : "unknown";
             sb_printf(out, "%-11s %-4u %-3u %c %-7s %-15s %-15s %s\n", i->short_name, g->num,
                       effective_priority(g), g->cfg.preempt ? 'P' : ' ', hsrp_state_name(g->st),
-                      act, stb, g->vip ? ipstr(g->vip, b3) : "unknown");
+                      act, stb,
+                      g->vip || g->cfg.vip ? ipstr(g->vip ? g->vip : g->cfg.vip, b3) : "unknown");
         }
     }
 }
@@ -843,6 +873,8 @@ void hsrp_render(struct hsrp *h, const char *ios, struct strbuf *out)
             sb_printf(out, " standby %sip %s\n", p, ipstr(c->vip, b));
         else
             sb_printf(out, " standby %sip\n", p);
+        for (int k = 0; k < c->nsecondary; k++)
+            sb_printf(out, " standby %sip %s secondary\n", p, ipstr(c->secondary[k], b));
         if (c->hello_ms || c->hold_ms) {
             uint32_t he = c->hello_ms ? c->hello_ms : DEF_HELLO_MS;
             uint32_t ho = c->hold_ms ? c->hold_ms : DEF_HOLD_MS;

@@ -19,6 +19,7 @@ struct strbuf;
 typedef struct loop loop_t;
 
 #define HSRP_MAX_TRACK 8
+#define HSRP_MAX_SECONDARY 8
 #define HSRP_NAME_MAX 64
 
 /* What the engine asks of the system. Return 0 or -errno. */
@@ -32,6 +33,8 @@ struct hsrp_port {
     /* Take (own=true) or release the virtual IP on the virtual MAC. */
     int (*vip)(void *ctx, const char *ifname, uint16_t group, const uint8_t vmac[6], uint32_t vip,
                bool own);
+    /* Add a secondary virtual IP to the virtual MAC's link (taken with vip above). */
+    int (*vip_add)(void *ctx, const char *ifname, uint16_t group, uint32_t vip);
     /* One gratuitous ARP for vip from vmac. */
     int (*garp)(void *ctx, const char *ifname, uint16_t group, const uint8_t vmac[6], uint32_t vip);
 };
@@ -39,6 +42,8 @@ struct hsrp_port {
 /* A group's configuration, as `standby` commands set it. */
 struct hsrp_group_cfg {
     uint32_t vip; /* host order; 0 = not configured (learned from the active router) */
+    int nsecondary;
+    uint32_t secondary[HSRP_MAX_SECONDARY]; /* `standby N ip A secondary` */
     uint32_t priority;
     bool preempt;
     uint32_t preempt_min_ms;    /* preempt delay minimum */
@@ -104,6 +109,7 @@ void hsrp_show(struct hsrp *h, const char *ios, int group, bool brief, struct st
 /* The interface's `standby` lines for running-config, IOS order, defaults omitted. */
 void hsrp_render(struct hsrp *h, const char *ios, struct strbuf *out);
 
-extern struct debug_flag hsrp_dbg_events, hsrp_dbg_packets, hsrp_dbg_errors, hsrp_dbg_terse;
+extern struct debug_flag hsrp_dbg_all, hsrp_dbg_events, hsrp_dbg_packets, hsrp_dbg_errors,
+    hsrp_dbg_terse;
 
 #endif
