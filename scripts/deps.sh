@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
   libcli-dev libnl-3-dev libnl-route-3-dev libmnl-dev libssl-dev libcmocka-dev
-  iproute2 iputils-ping python3 python3-scapy tshark util-linux
+  iproute2 iputils-ping python3 python3-scapy tshark keepalived util-linux
 )
 missing=()
 for p in "${PKGS[@]}"; do
