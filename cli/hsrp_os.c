@@ -206,8 +206,8 @@ struct hsrp_os *hsrp_os_new(loop_t *loop, struct netif *netif, struct hsrp_port 
         return NULL;
     }
     o->w = loop_watch_fd(loop, o->rx, EPOLLIN, on_rx, o);
-    *port = (struct hsrp_port){.ctx = o, .send = os_send, .vip = os_vip, .vip_add = os_vip_add,
-                               .garp = os_garp};
+    *port = (struct hsrp_port){
+        .ctx = o, .send = os_send, .vip = os_vip, .vip_add = os_vip_add, .garp = os_garp};
     int stale = vmac_flush_stale(netif); /* what a crashed predecessor left */
     if (stale > 0) ilog(4, "HSRP", "CLEANUP", "removed %d virtual MAC link(s) left behind", stale);
     return o;

@@ -22,10 +22,8 @@ struct debug_flag hsrp_dbg_terse = {.path = "standby terse",
                                     .help =
                                         "Display limited range of HSRP errors, events and packets"};
 
-struct debug_flag hsrp_dbg_all = {.path = "standby",
-                                  .group = "HSRP",
-                                  .title = "HSRP all",
-                                  .help = "Hot standby protocol (HSRP)"};
+struct debug_flag hsrp_dbg_all = {
+    .path = "standby", .group = "HSRP", .title = "HSRP all", .help = "Hot standby protocol (HSRP)"};
 
 /* `debug standby` turns everything on; `terse` is state changes and errors without packets. */
 #define DBG_EVENTS (hsrp_dbg_events.on || hsrp_dbg_all.on || hsrp_dbg_terse.on)

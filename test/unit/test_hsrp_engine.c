@@ -124,7 +124,8 @@ static void add_router(uint32_t ip, uint32_t prio, bool preempt, const char *md5
     struct router *r = &lan.r[lan.n];
     memset(r, 0, sizeof *r);
     r->ip = ip;
-    struct hsrp_port port = {.ctx = r, .send = p_send, .vip = p_vip, .vip_add = p_vip_add, .garp = p_garp};
+    struct hsrp_port port = {
+        .ctx = r, .send = p_send, .vip = p_vip, .vip_add = p_vip_add, .garp = p_garp};
     r->h = hsrp_new(lan.loop, &port, 7 + (uint32_t)lan.n);
     uint8_t mac[6] = {2, 0, 0, 0, 0, (uint8_t)lan.n};
     hsrp_iface_set(r->h, "GigabitEthernet1", "eth0", "Gi1", ip, mac, true);
@@ -255,7 +256,8 @@ static void test_vip_learned_from_active(void **s)
     struct router *r = &lan.r[lan.n];
     memset(r, 0, sizeof *r);
     r->ip = 0x0a0a0a02;
-    struct hsrp_port port = {.ctx = r, .send = p_send, .vip = p_vip, .vip_add = p_vip_add, .garp = p_garp};
+    struct hsrp_port port = {
+        .ctx = r, .send = p_send, .vip = p_vip, .vip_add = p_vip_add, .garp = p_garp};
     r->h = hsrp_new(lan.loop, &port, 99);
     uint8_t mac[6] = {2, 0, 0, 0, 0, 9};
     hsrp_iface_set(r->h, "GigabitEthernet1", "eth0", "Gi1", r->ip, mac, true);
