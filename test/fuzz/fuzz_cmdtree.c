@@ -54,9 +54,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* The grammar's white space: isspace(), as cmdtree's word splitter. */
 static bool is_sep(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    return isspace((unsigned char)c);
 }
 
 static bool terminated(const char *s, size_t cap)
