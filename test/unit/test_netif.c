@@ -21,108 +21,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netns_test.h"
 #include "platform/netif.h"
 
 #define VETH_A "ikgt-a"
 #define VETH_B "ikgt-b"
 
 static const char *skip_reason;
-static char ns_name[64];
-static bool ns_named;
-static int host_ns_fd = -1;
 static struct netif *nif;
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-    char cmd[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-/* First line of a command's output, without the newline; "" if none. */
-static void capture(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void capture(char *buf, size_t len, const char *fmt, ...)
-{
-    char cmd[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    buf[0] = '\0';
-    FILE *f = popen(cmd, "r");
-    if (!f) return;
-    if (!fgets(buf, (int)len, f)) buf[0] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
-    while (fgetc(f) != EOF) continue;
-    pclose(f);
-}
-
-static void ns_cleanup(void)
-{
-    if (host_ns_fd >= 0) {
-        if (setns(host_ns_fd, CLONE_NEWNET) < 0) perror("setns back to the host namespace");
-        close(host_ns_fd);
-        host_ns_fd = -1;
-    }
-    if (ns_named) {
-        run("ip netns del %s", ns_name);
-        ns_named = false;
-    }
-}
-
-static ino_t ns_inode(int fd)
-{
-    struct stat st;
-    return fstat(fd, &st) == 0 ? st.st_ino : 0;
-}
-
-/* Returns NULL once the process is in its own namespace with the veth pair, or why not. */
 static const char *enter_namespace(void)
 {
-    static bool registered;
-    if (geteuid() != 0) return "not running as root";
-    if (run("ip netns list >/dev/null 2>&1") != 0) return "`ip netns` is not available";
-
-    host_ns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (host_ns_fd < 0) return "cannot open /proc/self/ns/net";
-    if (!registered) atexit(ns_cleanup);
-    registered = true;
-
-    snprintf(ns_name, sizeof(ns_name), "ikgt-netif-%d", (int)getpid());
-    if (run("ip netns add %s", ns_name) != 0) return "`ip netns add` failed";
-    ns_named = true;
-    char path[128];
-    snprintf(path, sizeof(path), "/run/netns/%s", ns_name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return "cannot open the new namespace";
-    int rc = setns(fd, CLONE_NEWNET);
-    close(fd);
-    if (rc < 0) return "setns() into the new namespace failed";
-
-    int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    ino_t here = ns_inode(self), host = ns_inode(host_ns_fd);
-    if (self >= 0) close(self);
-    if (here == 0 || here == host) return "setns() left the process in the host namespace";
-
-    /* Everything below shells out to ip(8): make sure children inherit the namespace. */
-    char mine[64], child[64];
-    ssize_t n = readlink("/proc/self/ns/net", mine, sizeof(mine) - 1);
-    mine[n > 0 ? n : 0] = '\0';
-    capture(child, sizeof(child), "readlink /proc/self/ns/net");
-    if (!mine[0] || strcmp(mine, child) != 0) return "system() does not inherit the namespace";
-
-    /* Unnamed, the namespace lives exactly as long as this process, even if it crashes. */
-    if (run("ip netns del %s", ns_name) != 0) return "`ip netns del` failed";
-    ns_named = false;
-
+    const char *why = netns_enter("netif");
+    if (why) return why;
     if (run("ip link add " VETH_A " type veth peer name " VETH_B) != 0)
         return "cannot create a veth pair";
     nif = netif_open();
