@@ -296,6 +296,12 @@ int main(int argc, char **argv)
 
     loop_run(d.loop);
 
+    /* First of all, Active groups resign so the standby takes over at once, and give back
+     * their VIP. Sessions still running see "shutting down" from now on. */
+    hsrp_free(d.app.hsrp);
+    d.app.hsrp = NULL;
+    hsrp_os_free(hos);
+
     if (d.unix_w) loop_unwatch(d.loop, d.unix_w);
     if (d.telnet_w) loop_unwatch(d.loop, d.telnet_w);
     close(d.unix_fd);
@@ -304,10 +310,6 @@ int main(int argc, char **argv)
     shell_fini(&d.sh);
     if (have_con) pthread_join(con, NULL);
     if (d.tty_saved) tcsetattr(0, TCSANOW, &d.saved_tty);
-    /* Active groups resign so that the standby takes over at once, and give back the VIP. */
-    hsrp_free(d.app.hsrp);
-    d.app.hsrp = NULL;
-    hsrp_os_free(hos);
     if (netif) netif_route_flush_proto(netif, NETIF_RTPROT_IKEGATE);
     app_fini(&d.app);
     if (netif) netif_close(netif);

@@ -313,7 +313,14 @@ static void fire(struct hsrp_group *g, enum hsrp_event e, const struct hsrp_msg 
     if (a & HSRP_ACT_B_START_STANDBY)
         start_timer(g, g->t_standby, &g->standby_until,
                     m && m->state == HSRP_STANDBY && m->hold_ms ? m->hold_ms : g->hold_ms);
-    if (a & HSRP_ACT_H_RESIGN) send_msg(g, HSRP_RESIGN); /* as the active router, before leaving */
+    if (a & HSRP_ACT_H_RESIGN) {
+        /* Let go of the VIP first, so the Resign leaves from the interface's own MAC: sent
+         * from the virtual MAC it would pull the switch's entry for that MAC back to us just
+         * after the new active router's gratuitous ARP moved it (RFC 2281 §6.1 asks for the
+         * virtual MAC on Hellos only). */
+        own_vip(g, false);
+        send_msg(g, HSRP_RESIGN);
+    }
     (void)src;
     set_state(g, s.next);
     if (a & HSRP_ACT_G_COUP) send_msg(g, HSRP_COUP);
@@ -575,6 +582,20 @@ int hsrp_group_configure(struct hsrp *h, const char *ios, uint16_t num,
         if (cfg->hold_ms) g->hold_ms = cfg->hold_ms;
         if (!cfg->hello_ms && old.hello_ms) g->hello_ms = DEF_HELLO_MS;
         if (!cfg->hold_ms && old.hold_ms) g->hold_ms = DEF_HOLD_MS;
+        /* Shorter timers take effect now, not after the longer ones still running (a
+         * startup-config sets `timers` after `ip`, which already enabled the group). */
+        struct {
+            struct loop_timer *t;
+            int64_t *until;
+            uint32_t ms;
+        } run[] = {{g->t_active, &g->active_until, g->hold_ms},
+                   {g->t_standby, &g->standby_until, g->hold_ms},
+                   {g->t_hello, NULL, g->hello_ms}};
+        for (size_t k = 0; k < sizeof run / sizeof run[0]; k++)
+            if (loop_timer_pending(run[k].t) && loop_timer_remaining(run[k].t) > run[k].ms) {
+                loop_timer_start(run[k].t, run[k].ms);
+                if (run[k].until) *run[k].until = loop_now(g->h->loop) + run[k].ms;
+            }
     }
     group_enable(g);
     return 0;
