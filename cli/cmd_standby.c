@@ -26,7 +26,7 @@ static struct iface *cur_if(struct cmd_ctx *c)
 /* Tell HSRP what it needs to know of an interface: names, address, MAC, up or not. */
 void app_hsrp_iface(struct app *a, struct iface *i)
 {
-    if (!a->hsrp) return;
+    if (!a->hsrp || i->name.type != IFT_GIGABIT) return; /* HSRP runs on LAN interfaces */
     uint8_t mac[6] = {0};
     bool up = !i->shutdown;
     if (a->netif) {
