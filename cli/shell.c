@@ -246,10 +246,6 @@ static int filt_init(struct cli_def *cli, int argc, char **argv, struct cli_filt
 
 /* ---- dispatch ---- */
 
-struct engine_req {
-    struct cmd_ctx *ctx;
-};
-
 static int engine_run(void *arg, struct strbuf *out)
 {
     struct cmd_ctx *c = arg;

@@ -285,9 +285,9 @@ static void start_timer(struct hsrp_group *g, struct loop_timer *t, int64_t *unt
     *until = loop_now(g->h->loop) + ms;
 }
 
-/* Run one event through the RFC 2281 §5.7 table and carry out its actions (§5.6). m and src
- * are the message that caused it, if any. */
-static void fire(struct hsrp_group *g, enum hsrp_event e, const struct hsrp_msg *m, uint32_t src)
+/* Run one event through the RFC 2281 §5.7 table and carry out its actions (§5.6). m is the
+ * message that caused it, if any. */
+static void fire(struct hsrp_group *g, enum hsrp_event e, const struct hsrp_msg *m)
 {
     struct hsrp_fsm_in in = {.vip_known = g->vip != 0, .preempt = preempt_allowed(g)};
     struct hsrp_step s = hsrp_fsm_step(g->st, e, &in);
@@ -321,7 +321,6 @@ static void fire(struct hsrp_group *g, enum hsrp_event e, const struct hsrp_msg 
         own_vip(g, false);
         send_msg(g, HSRP_RESIGN);
     }
-    (void)src;
     set_state(g, s.next);
     if (a & HSRP_ACT_G_COUP) send_msg(g, HSRP_COUP);
     if (a & HSRP_ACT_F_HELLO) send_msg(g, HSRP_HELLO);
@@ -350,12 +349,12 @@ static void expire(struct hsrp_group *g, bool active_fired)
     if (a) g->active_known = false;
     if (b) g->standby_known = false;
     if (a && b && g->st == HSRP_SPEAK) {
-        fire(g, HSRP_EV_D_STANDBY_EXPIRY, NULL, 0);
-        fire(g, HSRP_EV_C_ACTIVE_EXPIRY, NULL, 0);
+        fire(g, HSRP_EV_D_STANDBY_EXPIRY, NULL);
+        fire(g, HSRP_EV_C_ACTIVE_EXPIRY, NULL);
         return;
     }
-    if (a) fire(g, HSRP_EV_C_ACTIVE_EXPIRY, NULL, 0);
-    if (b && !loop_timer_pending(g->t_standby)) fire(g, HSRP_EV_D_STANDBY_EXPIRY, NULL, 0);
+    if (a) fire(g, HSRP_EV_C_ACTIVE_EXPIRY, NULL);
+    if (b && !loop_timer_pending(g->t_standby)) fire(g, HSRP_EV_D_STANDBY_EXPIRY, NULL);
 }
 
 static void on_active_expiry(loop_t *l, void *arg)
@@ -381,7 +380,7 @@ static void on_hello(loop_t *l, void *arg)
 {
     (void)l;
     struct hsrp_group *g = arg;
-    fire(g, HSRP_EV_E_HELLO_TIMER, NULL, 0);
+    fire(g, HSRP_EV_E_HELLO_TIMER, NULL);
     if (g->enabled) loop_timer_start(g->t_hello, jittered(g));
 }
 
@@ -393,14 +392,14 @@ static void group_enable(struct hsrp_group *g)
     g->hello_ms = g->cfg.hello_ms ? g->cfg.hello_ms : DEF_HELLO_MS;
     g->hold_ms = g->cfg.hold_ms ? g->cfg.hold_ms : DEF_HOLD_MS;
     g->vip = g->cfg.vip;
-    fire(g, HSRP_EV_A_ENABLE, NULL, 0);
+    fire(g, HSRP_EV_A_ENABLE, NULL);
     loop_timer_start(g->t_hello, jittered(g));
 }
 
 static void group_disable(struct hsrp_group *g)
 {
     if (!g->enabled) return;
-    fire(g, HSRP_EV_B_DISABLE, NULL, 0);
+    fire(g, HSRP_EV_B_DISABLE, NULL);
     set_state(g, HSRP_INITIAL);
     g->enabled = false;
 }
@@ -491,13 +490,11 @@ int hsrp_iface_set(struct hsrp *h, const char *ios, const char *lnx, const char 
     bool changed_addr = i->addr != addr;
     i->addr = addr;
     if (mac) memcpy(i->mac, mac, 6);
-    bool was_up = i->up;
     i->up = up;
     for (struct hsrp_group *g = i->groups; g; g = g->next) {
         if ((!up || changed_addr) && g->enabled) group_disable(g);
         if (up && addr) group_enable(g);
     }
-    (void)was_up;
     return 0;
 }
 
@@ -688,9 +685,7 @@ void hsrp_input(struct hsrp *h, const char *lnx, uint32_t src, const uint8_t *bu
     struct hsrp_peer peer = {.state = m.state, .op = m.op, .priority = m.priority, .ip = src};
     int ev = hsrp_classify(&peer, effective_priority(g), i->addr);
     if (m.op == HSRP_RESIGN && g->active_known && g->active_ip == src) g->active_known = false;
-    if (ev >= 0) fire(g, (enum hsrp_event)ev, &m, src);
-    /* A hello from the standby router that is not about us keeps its timer going (event k/l
-     * only exist relative to our priority; both restart B in the table). */
+    if (ev >= 0) fire(g, (enum hsrp_event)ev, &m);
 }
 
 bool hsrp_role(struct hsrp *h, const char *name, bool *active, uint32_t *vip)
