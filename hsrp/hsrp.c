@@ -686,6 +686,10 @@ void hsrp_input(struct hsrp *h, const char *lnx, uint32_t src, const uint8_t *bu
     int ev = hsrp_classify(&peer, effective_priority(g), i->addr);
     if (m.op == HSRP_RESIGN && g->active_known && g->active_ip == src) g->active_known = false;
     if (ev >= 0) fire(g, (enum hsrp_event)ev, &m);
+    /* The router we took over from has let go (its Resign follows our Coup). A frame it sent
+     * from the virtual MAC a moment before may have moved the switch's entry back to it, so
+     * answer with a hello from the virtual MAC right away rather than at the next hello. */
+    if (m.op == HSRP_RESIGN && g->st == HSRP_ACTIVE && g->owning) send_msg(g, HSRP_HELLO);
 }
 
 bool hsrp_role(struct hsrp *h, const char *name, bool *active, uint32_t *vip)
