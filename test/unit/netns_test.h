@@ -15,9 +15,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "platform/netif.h"
+
 static char ns_name[64];
 static bool ns_named;
 static int host_ns_fd = -1;
+static const char *skip_reason; /* why the namespace could not be had: the tests skip */
+static struct netif *nif;
+
+/* Each test file defines it: netns_enter() plus its own links, then netif_open(). */
+static const char *enter_namespace(void);
 
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -114,6 +121,31 @@ static const char *netns_enter(const char *tag)
     if (run("ip netns del %s", ns_name) != 0) return "`ip netns del` failed";
     ns_named = false;
     return NULL;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    skip_reason = enter_namespace();
+    if (skip_reason) {
+        printf("SKIP: %s\n", skip_reason);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    netif_close(nif);
+    nif = NULL;
+    ns_cleanup();
+    return 0;
+}
+
+static void require_namespace(void)
+{
+    if (skip_reason) skip();
 }
 
 #endif

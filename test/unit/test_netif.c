@@ -27,9 +27,6 @@
 #define VETH_A "ikgt-a"
 #define VETH_B "ikgt-b"
 
-static const char *skip_reason;
-static struct netif *nif;
-
 static const char *enter_namespace(void)
 {
     const char *why = netns_enter("netif");
@@ -39,31 +36,6 @@ static const char *enter_namespace(void)
     nif = netif_open();
     if (!nif) return "netif_open() failed";
     return NULL;
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    skip_reason = enter_namespace();
-    if (skip_reason) {
-        printf("SKIP: %s\n", skip_reason);
-        fflush(stdout);
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    netif_close(nif);
-    nif = NULL;
-    ns_cleanup();
-    return 0;
-}
-
-static void require_namespace(void)
-{
-    if (skip_reason) skip();
 }
 
 static uint32_t ip(const char *s)

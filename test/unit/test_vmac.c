@@ -38,9 +38,6 @@ static const uint8_t MAC1[6] = {0x00, 0x00, 0x0c, 0x07, 0xac, 0x01};
 static const uint8_t MAC2[6] = {0x00, 0x00, 0x0c, 0x9f, 0xf0, 0x01};
 static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-static const char *skip_reason;
-static struct netif *nif;
-
 static const char *enter_namespace(void)
 {
     const char *why = netns_enter("vmac");
@@ -58,31 +55,6 @@ static const char *enter_namespace(void)
     nif = netif_open();
     if (!nif) return "netif_open() failed";
     return NULL;
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    skip_reason = enter_namespace();
-    if (skip_reason) {
-        printf("SKIP: %s\n", skip_reason);
-        fflush(stdout);
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    netif_close(nif);
-    nif = NULL;
-    ns_cleanup();
-    return 0;
-}
-
-static void require_namespace(void)
-{
-    if (skip_reason) skip();
 }
 
 /* Host order, as the vmac API takes addresses. */
