@@ -29,25 +29,15 @@ VIP = "10.10.10.100"
 
 
 def topo(tag):
-    lan = ikgt.Netns(f"{tag}l")
-    lan.ip("link", "add", "br0", "type", "bridge")
-    lan.ip("link", "set", "br0", "up")
-    rs = []
-    for n in (1, 2, 3):
-        ns = ikgt.Netns(f"{tag}{n}")
-        ikgt.run(["ip", "link", "add", "eth0", "netns", ns.name, "type", "veth", "peer", "name",
-                  f"p{n}", "netns", lan.name])
-        lan.ip("link", "set", f"p{n}", "master", "br0")
-        lan.ip("link", "set", f"p{n}", "up")
-        rs.append(ns)
-    cl = ikgt.Netns(f"{tag}c")
-    ikgt.run(["ip", "link", "add", "eth0", "netns", cl.name, "type", "veth", "peer", "name", "p9",
-              "netns", lan.name])
-    lan.ip("link", "set", "p9", "master", "br0")
-    lan.ip("link", "set", "p9", "up")
+    """Three routers and a client (the last) on one bridge."""
+    lan = ikgt.Lan(f"{tag}l")
+    hosts = [ikgt.Netns(f"{tag}{n}") for n in ("1", "2", "3", "c")]
+    for ns in hosts:
+        lan.attach(ns)
+    cl = hosts[3]
     cl.ip("addr", "add", "10.10.10.50/24", "dev", "eth0")
     cl.ip("link", "set", "eth0", "up")
-    return lan, rs + [cl]
+    return lan, hosts
 
 
 def has_vip(ns):

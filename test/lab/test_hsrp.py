@@ -22,25 +22,14 @@ ikgt.require_root_netns()
 ikgt.sweep_stale()
 VIP = "10.10.10.100"
 
-lan = ikgt.Netns("hlan")
-lan.ip("link", "add", "br0", "type", "bridge")
-lan.ip("link", "set", "br0", "up")
-
-
-def attach(ns, n, ifname="eth0"):
-    ikgt.run(["ip", "link", "add", ifname, "netns", ns.name, "type", "veth", "peer", "name", f"p{n}",
-              "netns", lan.name])
-    lan.ip("link", "set", f"p{n}", "master", "br0")
-    lan.ip("link", "set", f"p{n}", "up")
-
-
+lan = ikgt.Lan("hlan")
 routers = []
 for n in (1, 2, 3):
     ns = ikgt.Netns(f"hr{n}")
-    attach(ns, n)
+    lan.attach(ns)
     routers.append(ns)
 client = ikgt.Netns("hcl")
-attach(client, 9)
+lan.attach(client)
 client.ip("addr", "add", "10.10.10.50/24", "dev", "eth0")
 client.ip("link", "set", "eth0", "up")
 

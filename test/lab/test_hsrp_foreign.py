@@ -20,17 +20,11 @@ if subprocess.run([SCAPY_PY, "-c", "import scapy.layers.hsrp"], capture_output=T
     ikgt.skip("python3-scapy is not installed (make deps installs it)")
 ikgt.sweep_stale()
 
-lan = ikgt.Netns("flan")
-lan.ip("link", "add", "br0", "type", "bridge")
-lan.ip("link", "set", "br0", "up")
+lan = ikgt.Lan("flan")
 nodes = {}
-for n, tag in ((1, "frt"), (2, "ffo")):
-    ns = ikgt.Netns(tag)
-    ikgt.run(["ip", "link", "add", "eth0", "netns", ns.name, "type", "veth", "peer", "name",
-              f"p{n}", "netns", lan.name])
-    lan.ip("link", "set", f"p{n}", "master", "br0")
-    lan.ip("link", "set", f"p{n}", "up")
-    nodes[tag] = ns
+for tag in ("frt", "ffo"):
+    nodes[tag] = ikgt.Netns(tag)
+    lan.attach(nodes[tag])
 foreign = nodes["ffo"]
 foreign.ip("addr", "add", "10.10.10.200/24", "dev", "eth0")
 foreign.ip("link", "set", "eth0", "up")

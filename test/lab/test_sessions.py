@@ -117,33 +117,8 @@ out = t.communicate(timeout=20)[0]
 check(out.startswith("b'\\xff\\xfb\\x01\\xff\\xfb\\x03"), f"telnet: WILL ECHO, WILL SGA sent ({out[:40]})")
 check("Current privilege level is 1" in out and "S1>" in out, "telnet session at privilege 1")
 # ikesh on a terminal (what an SSH ForceCommand user gets): raw mode, the session's echo.
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(ikgt.IKESH, [ikgt.IKESH, "-s", d.sock])
-buf, end = b"", time.time() + 10
-sent = False
-while time.time() < end:
-    r, _, _ = select.select([fd], [], [], 0.1)
-    if r:
-        try:
-            buf += os.read(fd, 4096)
-        except OSError:
-            break
-    if not sent and b"S1#" in buf:
-        os.write(fd, b"sh priv\rexit\r")
-        sent = True
-_, status = os.waitpid(pid, 0)
-text = ikgt.render(buf.decode(errors="replace"))
-check("S1#sh priv\nCurrent privilege level is 15" in text, f"ikesh on a pty: {text[-80:]!r}")
-check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "ikesh exits 0 when the session ends")
-d.stop()
-
-# The console on a terminal: prompt, editing, help, Ctrl-Z, exit ends the appliance.
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp("ip", ns.exec_args([ikgt.IKEGATED, "--console", "--no-syslog", "-f", d.startup,
-                                  "-s", os.path.join(d.dir, "con.sock")]))
-def pty_read(timeout=3.0, until=None):
+def pty_read(fd, timeout=3.0, until=None):
+    """What a terminal program wrote, until `until` shows up or the time is over."""
     buf, end = b"", time.time() + timeout
     while time.time() < end:
         r, _, _ = select.select([fd], [], [], 0.1)
@@ -155,15 +130,34 @@ def pty_read(timeout=3.0, until=None):
             if until and until in buf:
                 break
     return buf.decode(errors="replace")
-screen = pty_read(until=b"S1#")
+
+
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(ikgt.IKESH, [ikgt.IKESH, "-s", d.sock])
+screen = pty_read(fd, timeout=10, until=b"S1#")
+os.write(fd, b"sh priv\rexit\r")
+screen += pty_read(fd, timeout=5)
+_, status = os.waitpid(pid, 0)
+text = ikgt.render(screen)
+check("S1#sh priv\nCurrent privilege level is 15" in text, f"ikesh on a pty: {text[-80:]!r}")
+check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "ikesh exits 0 when the session ends")
+d.stop()
+
+# The console on a terminal: prompt, editing, help, Ctrl-Z, exit ends the appliance.
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("ip", ns.exec_args([ikgt.IKEGATED, "--console", "--no-syslog", "-f", d.startup,
+                                  "-s", os.path.join(d.dir, "con.sock")]))
+screen = pty_read(fd, until=b"S1#")
 os.write(fd, b"conf t\rint lo5\rip addr 10.5.5.5 255.255.255.255\x1a")
-screen += pty_read(until=b"^Z")
+screen += pty_read(fd, until=b"^Z")
 os.write(fd, b"show run | i ^interface\r")
-screen += pty_read(until=b"Loopback5")
+screen += pty_read(fd, until=b"Loopback5")
 os.write(fd, b"show ver\x08\x08\x08?")
-screen += pty_read(until=b"version")
+screen += pty_read(fd, until=b"version")
 os.write(fd, b"\x15exit\r")
-screen += pty_read(timeout=5)
+screen += pty_read(fd, timeout=5)
 _, status = os.waitpid(pid, 0)
 text = ikgt.render(screen)
 check("S1(config-if)#" in text and "interface Loopback5" in text, "console: configure and show")

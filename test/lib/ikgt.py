@@ -112,6 +112,25 @@ class Netns:
         run(["ip", "netns", "del", self.name], check=False)
 
 
+class Lan(Netns):
+    """A namespace holding the bridge br0: the LAN that the test's hosts plug into."""
+
+    def __init__(self, tag):
+        super().__init__(tag)
+        self.ip("link", "add", "br0", "type", "bridge")
+        self.ip("link", "set", "br0", "up")
+        self.ports = 0
+
+    def attach(self, ns, ifname="eth0"):
+        """A veth from ns (named ifname there) to a new port of br0."""
+        self.ports += 1
+        port = f"p{self.ports}"
+        run(["ip", "link", "add", ifname, "netns", ns.name, "type", "veth", "peer", "name", port,
+             "netns", self.name])
+        self.ip("link", "set", port, "master", "br0")
+        self.ip("link", "set", port, "up")
+
+
 class Daemon:
     """An ikegated in a namespace, with its own socket and startup-config paths."""
 
