@@ -206,9 +206,6 @@ def main():
         print(f"| {kind} takeover, min / median / max | {cell(o)} | {cell(t)} | {ratio} |")
         ikgt.check(o is not None and len([x for x in res[("ikegated", kind)] if x is None]) == 0,
                    f"every {kind} takeover by ikegated happened")
-    for name in ("ikegated", "keepalived"):
-        if (name, "preempt") not in res:
-            continue
     lo = res[("ikegated", "preempt")]
     lk = res.get(("keepalived", "preempt"), [])
 
