@@ -18,7 +18,7 @@
 
 #define M_EXEC (1u << CM_EXEC)
 #define M_CONF (1u << CM_CONFIG)
-#define M_ANYCONF ((1u << CM_CONFIG) | (1u << CM_IF) | (1u << CM_CLUSTER))
+#define M_ANYCONF CM_ANYCONF_MASK
 
 int ctx_err(struct cmd_ctx *c, const char *fmt, ...)
 {

@@ -11,7 +11,25 @@
 struct strbuf;
 
 /* Modes share libcli's numbering for EXEC and CONFIG. */
-enum cmd_mode { CM_EXEC = 0, CM_CONFIG = 1, CM_IF = 2, CM_CLUSTER = 3, CM_COUNT };
+enum cmd_mode {
+    CM_EXEC = 0,
+    CM_CONFIG = 1,
+    CM_IF = 2,
+    CM_CLUSTER = 3,
+    CM_IKEV2_PROPOSAL, /* crypto ikev2 proposal NAME */
+    CM_IKEV2_POLICY,   /* crypto ikev2 policy NAME */
+    CM_IKEV2_KEYRING,  /* crypto ikev2 keyring NAME */
+    CM_IKEV2_PEER,     /* peer NAME inside a keyring (exit returns to the keyring) */
+    CM_IKEV2_PROFILE,  /* crypto ikev2 profile NAME */
+    CM_IKEV2_AUTHOR,   /* crypto ikev2 authorization policy NAME */
+    CM_IPSEC_TS,       /* crypto ipsec transform-set NAME ... */
+    CM_IPSEC_PROFILE,  /* crypto ipsec profile NAME */
+    CM_PKI_TP,         /* crypto pki trustpoint NAME */
+    CM_PKI_CERTMAP,    /* crypto pki certificate map NAME SEQ */
+    CM_COUNT
+};
+/* Every configuration mode (global and submodes): for end, exit, do and the like. */
+#define CM_ANYCONF_MASK (((1u << CM_COUNT) - 1) & ~1u)
 
 #define CMD_MAX_WORDS 64
 #define CMD_MAX_TOKENS 12

@@ -70,6 +70,16 @@ static const char *mode_string(int mode)
     case CM_CONFIG: return "config";
     case CM_IF: return "config-if";
     case CM_CLUSTER: return "config-ikev2-cluster";
+    case CM_IKEV2_PROPOSAL: return "config-ikev2-proposal";
+    case CM_IKEV2_POLICY: return "config-ikev2-policy";
+    case CM_IKEV2_KEYRING: return "config-ikev2-keyring";
+    case CM_IKEV2_PEER: return "config-ikev2-keyring-peer";
+    case CM_IKEV2_PROFILE: return "config-ikev2-profile";
+    case CM_IKEV2_AUTHOR: return "config-ikev2-profile-author-policy";
+    case CM_IPSEC_TS: return "cfg-crypto-trans";
+    case CM_IPSEC_PROFILE: return "ipsec-profile";
+    case CM_PKI_TP: return "ca-trustpoint";
+    case CM_PKI_CERTMAP: return "ca-certificate-map";
     default: return NULL;
     }
 }
@@ -897,7 +907,12 @@ int sh_exit(struct cmd_ctx *c)
         s->quit = true;
     else if (s->mode == CM_CONFIG)
         leave_config(s);
-    else
+    else if (s->mode == CM_IKEV2_PEER) {
+        /* A keyring's peer: its mode_obj is "KEYRING PEER"; exit goes back to the keyring. */
+        c->new_mode = CM_IKEV2_KEYRING;
+        snprintf(c->new_obj, sizeof c->new_obj, "%.*s", (int)strcspn(s->mode_obj, " "),
+                 s->mode_obj);
+    } else
         c->new_mode = CM_CONFIG;
     return 0;
 }
