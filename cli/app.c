@@ -27,6 +27,8 @@ int app_init(struct app *a, loop_t *loop, struct netif *netif, struct ifmap *ifm
     pthread_mutex_init(&a->name_lock, NULL);
     snprintf(a->hostname, sizeof a->hostname, "Router");
     clb_config_init(&a->cluster);
+    if (ike_config_init(&a->ikev2)) return -1; /* IKEv2 configuration (cmd_ikev2.c) */
+    if (ike_ipsec_config_init(&a->ipsec)) return -1;
     a->sysload = sysload_new();
     if (!a->sysload) return -1;
     if (loop) {
@@ -56,6 +58,8 @@ void app_fini(struct app *a)
     }
     OPENSSL_cleanse(a->enable_secret, sizeof a->enable_secret);
     OPENSSL_cleanse(a->cluster.key, sizeof a->cluster.key);
+    ike_config_fini(&a->ikev2); /* wipes the pre-shared keys */
+    ike_ipsec_config_fini(&a->ipsec);
     if (a->sysload_timer) loop_timer_free(a->sysload_timer);
     if (a->link_timer) loop_timer_free(a->link_timer);
     sysload_free(a->sysload);

@@ -14,6 +14,8 @@
 #include "clb/clb_config.h"
 #include "cli/cmdtree.h"
 #include "cli/secret.h"
+#include "ike/ike_config.h"
+#include "ike/ike_ipsec_config.h"
 #include "platform/ifname.h"
 
 struct strbuf;
@@ -22,6 +24,7 @@ struct ifmap;
 struct sysload;
 struct loop_timer;
 struct hsrp;
+struct ike_glue;
 typedef struct loop loop_t;
 
 #define APP_MAX_SECONDARY 32
@@ -83,7 +86,13 @@ struct app {
     struct sroute *routes;
     int routes_pending; /* configured routes the kernel refused so far (next hop unreachable) */
     struct clb_config cluster;
-    struct hsrp *hsrp; /* NULL: HSRP not running (unit tests) */
+    struct ike_config ikev2; /* IKEv2 proposals, policies, keyrings, profiles (cmd_ikev2.c) */
+    /* crypto ipsec / crypto pki / Virtual-Template tunnels / ip local pool (cmd_ipsec.c) */
+    struct ike_ipsec_config ipsec;
+    const struct ike_pki_hooks *pki; /* NULL: "% PKI support not available" */
+    struct hsrp *hsrp;               /* NULL: HSRP not running (unit tests) */
+    struct ike_glue *ike;            /* NULL: IKEv2 not running (unit tests) */
+    const char *dataplane;           /* for show version; NULL: not said */
     struct loop_timer *link_timer;
     unsigned changes; /* configuration changes since boot */
 };
@@ -120,7 +129,15 @@ extern const struct cmd_def app_cmds_system[], app_cmds_interface[], app_cmds_cl
 extern const size_t app_ncmds_system, app_ncmds_interface, app_ncmds_cluster;
 extern const struct cmd_def app_cmds_standby[];
 extern const size_t app_ncmds_standby;
+extern const struct cmd_def app_cmds_crypto[]; /* show/clear of the IKE engine (cmd_crypto.c) */
+extern const size_t app_ncmds_crypto;
+extern const struct cmd_def app_cmds_ipsec[];
+extern const size_t app_ncmds_ipsec;
 void app_register_standby(struct cmd_tree *t);
+/* IKEv2 configuration commands (cmd_ikev2.c); app_register_ikev2 adds the generated ones. */
+extern const struct cmd_def app_cmds_ikev2[];
+extern const size_t app_ncmds_ikev2;
+void app_register_ikev2(struct cmd_tree *t);
 /* Tell HSRP an interface's names, address, MAC and state (cmd_standby.c). */
 void app_hsrp_iface(struct app *a, struct iface *i);
 /* Watch the links once a second: carrier changes reach HSRP (interfaces and tracking). */

@@ -63,8 +63,11 @@ static struct iface *iface_add(struct app *a, const struct ifname *n)
     if (n->type == IFT_LOOPBACK) {
         snprintf(i->label, sizeof i->label, "lo:%lu", n->num);
         i->synced = true; /* app_flush_loopbacks emptied every lo:N at start */
-    } else
+    } else {
         snprintf(i->label, sizeof i->label, "%s", i->lnx);
+        /* A Virtual-Template is configuration only: the data plane makes its xfrm link. */
+        i->synced = n->type == IFT_VTEMPLATE;
+    }
     i->next = *pp;
     *pp = i;
     return i;
@@ -136,7 +139,7 @@ static int kernel_addrs(struct app *a, const struct iface *i, struct addrset *k,
 static int iface_sync_addrs(struct app *a, struct iface *i, const struct addrset *before,
                             struct strbuf *err)
 {
-    if (!a->netif) return 0;
+    if (!a->netif || i->name.type == IFT_VTEMPLATE) return 0;
     struct addrset was = *before, want;
     if (!i->synced) {
         if (kernel_addrs(a, i, &was, err)) return -1;
@@ -191,6 +194,17 @@ static int h_interface(struct cmd_ctx *c)
     struct ifname n;
     if (ifname_parse(c->m->argv[1], NULL, &n, NULL)) return ctx_err(c, "%% Invalid interface");
     struct iface *i = app_iface_find(c->app, &n);
+    bool typed = c->m->argc > 2; /* interface Virtual-TemplateN type tunnel */
+    if (typed && n.type != IFT_VTEMPLATE)
+        return ctx_err(c, "%% Only a Virtual-Template interface takes a type");
+    if (!i && n.type == IFT_VTEMPLATE) {
+        /* IOS makes a serial (PPP) template without a type; ikegate has tunnels only. */
+        if (!typed)
+            return ctx_err(c, "%% Create %s with 'interface %s type tunnel'", c->m->argv[1],
+                           c->m->argv[1]);
+        char err[160];
+        if (!ike_vt_get(&c->app->ipsec, n.num, err, sizeof err)) return ctx_err(c, "%s", err);
+    }
     if (!i && n.type == IFT_GIGABIT) {
         char lnx[IFNAME_LINUX_LEN];
         ifmap_linux_name(c->app->ifmap, &n, lnx, sizeof lnx);
@@ -219,6 +233,9 @@ static int h_no_interface(struct cmd_ctx *c)
         i->description[0] = '\0';
         bool was_shut = i->shutdown;
         i->shutdown = false;
+        struct ike_vtemplate *vt =
+            n.type == IFT_VTEMPLATE ? ike_vt_find(&c->app->ipsec, n.num) : NULL;
+        if (vt) ike_vt_reset(vt);
         int rc = iface_sync_addrs(c->app, i, &before, c->out);
         if (was_shut && i->name.type == IFT_GIGABIT && c->app->netif)
             netif_link_set_up(c->app->netif, i->lnx, true);
@@ -226,8 +243,9 @@ static int h_no_interface(struct cmd_ctx *c)
         sb_printf(c->out, "Interface %s set to default configuration\n", i->ios);
         return rc;
     }
-    if (n.type != IFT_LOOPBACK)
+    if (n.type != IFT_LOOPBACK && n.type != IFT_VTEMPLATE)
         return ctx_err(c, "%% Physical interface %s cannot be removed", c->m->argv[2]);
+    if (n.type == IFT_VTEMPLATE) ike_vt_remove(&c->app->ipsec, n.num);
     if (!i) return 0;
     struct addrset before;
     wanted_addrs(i, &before);
@@ -351,6 +369,10 @@ static int h_ip_address(struct cmd_ctx *c)
             }
         }
     }
+    if (!neg && i->name.type == IFT_VTEMPLATE) { /* an address replaces `ip unnumbered` */
+        struct ike_vtemplate *vt = ike_vt_find(&c->app->ipsec, i->name.num);
+        if (vt) ike_vt_set_unnumbered(vt, NULL, NULL, 0);
+    }
     c->app->changes++;
     int rc = iface_sync_addrs(c->app, i, &before, c->out);
     routes_sync(c->app);
@@ -382,6 +404,17 @@ static int h_shutdown(struct cmd_ctx *c)
     wanted_addrs(i, &before);
     i->shutdown = shut;
     c->app->changes++;
+    if (i->name.type == IFT_VTEMPLATE) {
+        /* A template's line protocol is always down: only its sessions carry traffic. */
+        struct ike_vtemplate *vt = ike_vt_find(&c->app->ipsec, i->name.num);
+        if (vt) vt->shutdown = shut;
+        if (shut)
+            ilog(5, "LINK", "CHANGED", "Interface %s, changed state to administratively down",
+                 i->ios);
+        else
+            ilog(3, "LINK", "UPDOWN", "Interface %s, changed state to up", i->ios);
+        return 0;
+    }
     if (i->name.type == IFT_LOOPBACK) {
         link_log(i, !shut, shut);
         int rc = iface_sync_addrs(c->app, i, &before, c->out);
@@ -513,7 +546,9 @@ void app_render_interfaces(struct app *a, struct strbuf *out)
 {
     char b1[INET_ADDRSTRLEN], b2[INET_ADDRSTRLEN];
     for (struct iface *i = a->ifaces; i; i = i->next) {
-        sb_printf(out, "interface %s\n", i->ios);
+        const struct ike_vtemplate *vt =
+            i->name.type == IFT_VTEMPLATE ? ike_vt_find(&a->ipsec, i->name.num) : NULL;
+        sb_printf(out, "interface %s%s\n", i->ios, vt ? " type tunnel" : "");
         if (i->description[0]) sb_printf(out, " description %s\n", i->description);
         if (i->has_addr) {
             sb_printf(out, " ip address %s %s\n", ipstr(i->addr, b1),
@@ -521,9 +556,10 @@ void app_render_interfaces(struct app *a, struct strbuf *out)
             for (int k = 0; k < i->nsec; k++)
                 sb_printf(out, " ip address %s %s secondary\n", ipstr(i->sec[k].addr, b1),
                           ipstr(plen_mask(i->sec[k].plen), b2));
-        } else {
+        } else if (!vt || !vt->unnumbered[0]) {
             sb_puts(out, " no ip address\n");
         }
+        if (vt) ike_vt_render_ip(vt, out);
         if (a->hsrp) hsrp_render(a->hsrp, i->ios, out);
         if (i->garp_count != 3 || i->garp_interval != 2) {
             sb_puts(out, " standby arp gratuitous");
@@ -532,6 +568,7 @@ void app_render_interfaces(struct app *a, struct strbuf *out)
             sb_puts(out, "\n");
         }
         if (i->shutdown) sb_puts(out, " shutdown\n");
+        if (vt) ike_vt_render_tunnel(vt, out);
         sb_puts(out, "!\n");
     }
 }
@@ -554,6 +591,17 @@ static int h_show_ip_int_brief(struct cmd_ctx *c)
               "Status", "Protocol");
     for (struct iface *i = c->app->ifaces; i; i = i->next) {
         const char *status = "up", *proto = "up";
+        uint32_t addr = i->has_addr ? i->addr : 0;
+        if (i->name.type == IFT_VTEMPLATE) {
+            /* As IOS: a template is up/down, showing the address it borrows when unnumbered. */
+            proto = "down";
+            const struct ike_vtemplate *vt = ike_vt_find(&c->app->ipsec, i->name.num);
+            struct ifname un;
+            const struct iface *src = NULL;
+            if (!addr && vt && vt->unnumbered[0] && !ifname_parse(vt->unnumbered, NULL, &un, NULL))
+                src = app_iface_find(c->app, &un);
+            if (src && src->has_addr) addr = src->addr;
+        }
         if (i->shutdown) {
             status = "administratively down", proto = "down";
         } else if (i->name.type == IFT_GIGABIT) {
@@ -564,8 +612,8 @@ static int h_show_ip_int_brief(struct cmd_ctx *c)
                 status = "up", proto = "down";
         }
         sb_printf(c->out, "%-23s%-16s%-4s%-7s%-22s%s\n", i->ios,
-                  i->has_addr ? ipstr(i->addr, b) : "unassigned", "YES",
-                  i->has_addr ? "manual" : "unset", status, proto);
+                  addr ? ipstr(addr, b) : "unassigned", "YES", i->has_addr ? "manual" : "unset",
+                  status, proto);
     }
     return 0;
 }
@@ -689,6 +737,12 @@ const struct cmd_def app_cmds_interface[] = {
      h_interface,
      "interface IFNAME",
      {"Select an interface to configure", "Interface name"}},
+    {M_CONF,
+     15,
+     0,
+     h_interface,
+     "interface IFNAME type tunnel",
+     {NULL, NULL, "Type of the virtual-template", "Tunnel interface"}},
     {M_CONF,
      15,
      0,

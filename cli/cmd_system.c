@@ -275,7 +275,8 @@ static int h_show_version(struct cmd_ctx *c)
     char host[64];
     app_hostname(a, host, sizeof host);
     int gig = 0, lo = 0;
-    for (struct iface *i = a->ifaces; i; i = i->next) i->name.type == IFT_GIGABIT ? gig++ : lo++;
+    for (struct iface *i = a->ifaces; i; i = i->next)
+        gig += i->name.type == IFT_GIGABIT, lo += i->name.type == IFT_LOOPBACK;
     sb_printf(c->out, "ikegate Software (ikegated), Version %s\n", IKEGATE_VERSION);
     sb_puts(c->out, "Technical Support: see README.md of the ikegate project\n"
                     "Copyright (c) 2026 the ikegate authors; licensed as the project says.\n\n");
@@ -290,6 +291,7 @@ static int h_show_version(struct cmd_ctx *c)
               (unsigned long long)(m.total / 1024));
     sb_printf(c->out, "%d Gigabit Ethernet interface%s\n", gig, gig == 1 ? "" : "s");
     if (lo) sb_printf(c->out, "%d Loopback interface%s\n", lo, lo == 1 ? "" : "s");
+    if (a->dataplane) sb_printf(c->out, "IPsec data plane: %s\n", a->dataplane);
     sb_printf(c->out, "\nConfiguration register is 0x2102\n");
     return 0;
 }
@@ -739,8 +741,12 @@ void app_register_commands(struct cmd_tree *t)
     if (cmdtree_add_all(t, app_cmds_system, app_ncmds_system) ||
         cmdtree_add_all(t, app_cmds_interface, app_ncmds_interface) ||
         cmdtree_add_all(t, app_cmds_cluster, app_ncmds_cluster) ||
-        cmdtree_add_all(t, app_cmds_standby, app_ncmds_standby))
+        cmdtree_add_all(t, app_cmds_standby, app_ncmds_standby) ||
+        cmdtree_add_all(t, app_cmds_ipsec, app_ncmds_ipsec) ||
+        cmdtree_add_all(t, app_cmds_ikev2, app_ncmds_ikev2) ||
+        cmdtree_add_all(t, app_cmds_crypto, app_ncmds_crypto))
         abort();
     app_register_standby(t);
+    app_register_ikev2(t); /* the proposal algorithm lists (cmd_ikev2.c) */
     add_debug_defs(t);
 }

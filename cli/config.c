@@ -34,6 +34,8 @@ void app_render_config(struct app *a, struct strbuf *out)
         sb_printf(out, "enable secret %d %s\n", a->enable_secret_type, a->enable_secret),
             any = true;
     if (any) sb_puts(out, "!\n");
+    /* IKEv2: IOS puts the aaa lines right after enable secret (cmd_ikev2.c). */
+    ike_cfg_render_aaa(&a->ikev2, out);
     for (struct user *u = a->users; u; u = u->next) {
         sb_printf(out, "username %s", u->name);
         /* `username NAME` alone is not a command: privilege 1 is spelled out then. */
@@ -42,8 +44,16 @@ void app_render_config(struct app *a, struct strbuf *out)
         sb_puts(out, "\n");
     }
     if (a->users) sb_puts(out, "!\n");
+    /* IOS: crypto pki first, then crypto ikev2, then crypto ipsec. */
+    ike_ipsec_render_pki(&a->ipsec, out);
+    /* IKEv2: authorization policies, proposals, policies, keyrings, profiles, globals. */
+    ike_cfg_render(&a->ikev2, out);
     clb_config_render(&a->cluster, out);
+    ike_ipsec_render_crypto(&a->ipsec, out);
     app_render_interfaces(a, out);
+    /* IOS prints the pools after the interfaces, before the static routes. */
+    ike_pools_render(a->ipsec.pools, out);
+    if (!ike_pools_empty(a->ipsec.pools)) sb_puts(out, "!\n");
     app_render_routes(a, out);
     if (a->routes) sb_puts(out, "!\n");
     sb_puts(out, "end\n");

@@ -22,6 +22,7 @@
 
 #include "cli/app.h"
 #include "cli/hsrp_os.h"
+#include "cli/ike_glue.h"
 #include "cli/shell.h"
 #include "hsrp/hsrp.h"
 #include "platform/ifname.h"
@@ -34,13 +35,19 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: ikegated [-f STARTUP-CONFIG] [-s CLI-SOCKET] [--console]\n"
                "                [--ifmap IOS=linux,...] [--telnet PORT] [--no-syslog]\n"
+               "                [--dataplane kernel|none] [--ike-ports IKE,NATT]\n"
                "  -f FILE       startup-config (default /etc/ikegate/startup-config)\n"
                "  -s PATH       CLI socket for ikesh (default /run/ikegate/cli.sock)\n"
                "  --console     an IOS session on this terminal; without a terminal, run the\n"
                "                commands read from stdin, print their output and exit\n"
                "  --ifmap MAP   IOS to Linux interface names, e.g. GigabitEthernet1=ens3\n"
                "  --telnet PORT also serve IOS sessions by telnet on 127.0.0.1:PORT\n"
-               "  --no-syslog   do not copy log messages to syslog\n");
+               "  --no-syslog   do not copy log messages to syslog\n"
+               "  --dataplane kernel|none\n"
+               "                kernel (default): install IPsec SAs with XFRM; none: negotiate\n"
+               "                tunnels but install nothing (benchmarks and labs only)\n"
+               "  --ike-ports IKE,NATT\n"
+               "                UDP ports of IKE and NAT-T (default 500,4500)\n");
 }
 
 struct daemon {
@@ -171,10 +178,15 @@ int main(int argc, char **argv)
     bool console = false, use_syslog = true;
     int telnet_port = 0;
     struct ifmap *ifmap = ifmap_new();
-    static const struct option opts[] = {
-        {"console", no_argument, NULL, 'C'},      {"ifmap", required_argument, NULL, 'm'},
-        {"telnet", required_argument, NULL, 't'}, {"no-syslog", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"console", no_argument, NULL, 'C'},
+                                         {"ifmap", required_argument, NULL, 'm'},
+                                         {"telnet", required_argument, NULL, 't'},
+                                         {"no-syslog", no_argument, NULL, 'n'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"dataplane", required_argument, NULL, 'D'},
+                                         {"ike-ports", required_argument, NULL, 'P'},
+                                         {NULL, 0, NULL, 0}};
+    struct ike_glue_opts io = {.dataplane = true, .ike_port = 500, .natt_port = 4500};
     int ch;
     while ((ch = getopt_long(argc, argv, "f:s:h", opts, NULL)) != -1) {
         char err[256];
@@ -190,6 +202,23 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'D':
+            if (strcmp(optarg, "kernel") && strcmp(optarg, "none")) {
+                fprintf(stderr, "ikegated: --dataplane kernel|none\n");
+                return 2;
+            }
+            io.dataplane = !strcmp(optarg, "kernel");
+            break;
+        case 'P': {
+            unsigned a, b;
+            if (sscanf(optarg, "%u,%u", &a, &b) != 2 || !a || !b || a > 65535 || b > 65535 ||
+                a == b) {
+                fprintf(stderr, "ikegated: --ike-ports IKE,NATT (two different UDP ports)\n");
+                return 2;
+            }
+            io.ike_port = (uint16_t)a, io.natt_port = (uint16_t)b;
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -237,6 +266,16 @@ int main(int argc, char **argv)
         d.app.hsrp = hsrp_new(d.loop, &hport, (uint32_t)getpid() ^ (uint32_t)time(NULL));
         hsrp_os_attach(hos, d.app.hsrp);
     }
+    /* IKEv2 before the shell: its debug flags become `debug crypto ikev2 ...` commands. */
+    char ikerr[256];
+    d.app.ike = ike_glue_new(&d.app, d.loop, &io, ikerr, sizeof ikerr);
+    d.app.dataplane = ike_glue_dataplane(d.app.ike);
+    if (!d.app.ike)
+        ilog(3, "CRYPTO", "IKEV2_DISABLED", "IKEv2 is not running: %s", ikerr);
+    else if (!io.dataplane)
+        ilog(4, "CRYPTO", "DATAPLANE_NONE",
+             "IPsec data plane: none (--dataplane none): tunnels are negotiated, no SA is "
+             "installed and no traffic passes");
     shell_init(&d.sh, &d.app, d.loop);
 
     struct strbuf report = STRBUF_INIT;
@@ -301,6 +340,9 @@ int main(int argc, char **argv)
     hsrp_free(d.app.hsrp);
     d.app.hsrp = NULL;
     hsrp_os_free(hos);
+    /* IPsec state leaves the kernel with us (a crash is cleaned up at the next start). */
+    ike_glue_free(d.app.ike);
+    d.app.ike = NULL;
 
     if (d.unix_w) loop_unwatch(d.loop, d.unix_w);
     if (d.telnet_w) loop_unwatch(d.loop, d.telnet_w);

@@ -11,13 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IKE_MAX_PRF_LEN 64  /* SHA-512 */
-#define IKE_MAX_KEY_LEN 36  /* AES-256 + 4-byte GCM salt */
-#define IKE_MAX_ICV_LEN 32  /* HMAC-SHA2-512-256 */
-#define IKE_MAX_DH_LEN 512  /* MODP 4096 */
+#define IKE_MAX_PRF_LEN 64 /* SHA-512 */
+#define IKE_MAX_KEY_LEN 36 /* AES-256 + 4-byte GCM salt */
+#define IKE_MAX_ICV_LEN 32 /* HMAC-SHA2-512-256 */
+#define IKE_MAX_DH_LEN 512 /* MODP 4096 */
 #define IKE_MAX_IV_LEN 16
 
-/* Is this algorithm implemented? keylen in bits for ENCR (128/256), ignored otherwise. */
+/* Is this algorithm implemented? keylen in bits for ENCR (128/256), ignored otherwise.
+ * IKE_INTEG_NONE and IKE_DH_NONE name no algorithm and give false (the proposal logic pairs
+ * AES-GCM with no/NONE integrity itself); ESN and unknown transform types give false. */
 bool ike_crypto_supported(uint8_t transform_type, uint16_t id, uint16_t keylen);
 /* Names as IOS shows them: "AES-GCM", "AES-CBC", "SHA256", "SHA96" (integ), "DH_GROUP_256_ECP/
  * Group 19" ... each returns a static string, "unknown" otherwise. */
@@ -47,6 +49,10 @@ size_t ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t peer_len, ui
                      size_t cap);
 /* Wipes and frees; NULL is ignored. */
 void ike_dh_free(struct ike_dh *dh);
+/* For known-answer tests only: the key pair whose private value is priv (MODP: the exponent,
+ * big-endian; ECP: the scalar, big-endian, at most the field size; X25519: the 32-byte
+ * scalar of RFC 7748). NULL on failure. */
+struct ike_dh *ike_dh_new_from_private(uint16_t group, const uint8_t *priv, size_t len);
 
 /* ---- PRF (§2.13) ---- */
 size_t ike_prf_len(uint16_t prf); /* output = preferred key size; 0 if unknown */
@@ -113,7 +119,9 @@ int ike_sk_seal(const struct ike_keys *k, bool initiator, uint64_t iv_counter, u
  * GCM AAD = IKE header + SK generic header), decrypts in place and strips the padding.
  * On success *inner / *inner_len give the inner payload chain (inside msg) and the return is
  * 0; -1 = authentication failed (IKE_DROP_DECRYPT), -2 = bad padding/lengths
- * (IKE_DROP_PADDING). */
+ * (IKE_DROP_PADDING). On failure *inner is NULL and *inner_len 0; after -1 with GCM the
+ * encrypted region of msg is zeroed (it was decrypted in place before the tag check failed),
+ * after -2 for padding it holds the authenticated plaintext. */
 int ike_sk_open(const struct ike_keys *k, bool initiator, uint8_t *msg, size_t len, size_t sk_off,
                 const uint8_t **inner, size_t *inner_len);
 

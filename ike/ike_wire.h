@@ -193,29 +193,29 @@ enum {
 /* Why a message or payload was refused. Keep ike_drop_name() in step. */
 enum ike_drop {
     IKE_DROP_NONE = 0,
-    IKE_DROP_SHORT,           /* fewer bytes than the fixed header */
-    IKE_DROP_LENGTH,          /* header Length disagrees with the datagram */
-    IKE_DROP_VERSION,         /* major version is not 2 */
-    IKE_DROP_PAYLOAD_LENGTH,  /* a payload length runs past the message or is < 4 */
-    IKE_DROP_TOO_MANY,        /* more payloads / proposals / transforms / TS than we keep */
-    IKE_DROP_CRITICAL,        /* an unknown payload with the critical bit (§2.5) */
-    IKE_DROP_SK_NOT_LAST,     /* SK/SKF is not the last payload (§3.14) */
-    IKE_DROP_MALFORMED,       /* a payload body that does not parse */
-    IKE_DROP_PROPOSAL,        /* proposal numbering, SPI size or transform lengths wrong */
-    IKE_DROP_DECRYPT,         /* ICV / tag check failed */
-    IKE_DROP_PADDING,         /* pad length larger than the plaintext */
-    IKE_DROP_UNEXPECTED,      /* a payload the exchange does not allow */
-    IKE_DROP_MISSING,         /* a payload the exchange requires is absent */
-    IKE_DROP_NO_SA,           /* no IKE SA for the SPIs */
-    IKE_DROP_MSGID,           /* message ID outside the window */
-    IKE_DROP_RESPONSE,        /* a response we did not ask for */
-    IKE_DROP_SPI,             /* SPI fields inconsistent with the exchange */
-    IKE_DROP_KE,              /* a DH public value that fails RFC 6989 checks */
-    IKE_DROP_COOKIE,          /* missing or wrong COOKIE while cookies are demanded */
-    IKE_DROP_LIMIT,           /* max-sa / max-in-negotiation-sa reached */
-    IKE_DROP_AUTH,            /* authentication failed */
-    IKE_DROP_NON_ESP_MARKER,  /* on 4500, datagram without the 4-byte zero marker */
-    IKE_DROP_KEEPALIVE,       /* NAT-T keepalive (counted, not an error) */
+    IKE_DROP_SHORT,          /* fewer bytes than the fixed header */
+    IKE_DROP_LENGTH,         /* header Length disagrees with the datagram */
+    IKE_DROP_VERSION,        /* major version is not 2 */
+    IKE_DROP_PAYLOAD_LENGTH, /* a payload length runs past the message or is < 4 */
+    IKE_DROP_TOO_MANY,       /* more payloads / proposals / transforms / TS than we keep */
+    IKE_DROP_CRITICAL,       /* an unknown payload with the critical bit (§2.5) */
+    IKE_DROP_SK_NOT_LAST,    /* SK/SKF is not the last payload (§3.14) */
+    IKE_DROP_MALFORMED,      /* a payload body that does not parse */
+    IKE_DROP_PROPOSAL,       /* proposal numbering, SPI size or transform lengths wrong */
+    IKE_DROP_DECRYPT,        /* ICV / tag check failed */
+    IKE_DROP_PADDING,        /* pad length larger than the plaintext */
+    IKE_DROP_UNEXPECTED,     /* a payload the exchange does not allow */
+    IKE_DROP_MISSING,        /* a payload the exchange requires is absent */
+    IKE_DROP_NO_SA,          /* no IKE SA for the SPIs */
+    IKE_DROP_MSGID,          /* message ID outside the window */
+    IKE_DROP_RESPONSE,       /* a response we did not ask for */
+    IKE_DROP_SPI,            /* SPI fields inconsistent with the exchange */
+    IKE_DROP_KE,             /* a DH public value that fails RFC 6989 checks */
+    IKE_DROP_COOKIE,         /* missing or wrong COOKIE while cookies are demanded */
+    IKE_DROP_LIMIT,          /* max-sa / max-in-negotiation-sa reached */
+    IKE_DROP_AUTH,           /* authentication failed */
+    IKE_DROP_NON_ESP_MARKER, /* on 4500, datagram without the 4-byte zero marker */
+    IKE_DROP_KEEPALIVE,      /* NAT-T keepalive (counted, not an error) */
     IKE_DROP_NCOUNT
 };
 const char *ike_drop_name(enum ike_drop r);
@@ -223,7 +223,7 @@ const char *ike_drop_name(enum ike_drop r);
 /* §3.1 header, host order. */
 struct ike_hdr {
     uint64_t spi_i, spi_r;
-    uint8_t next;     /* first payload */
+    uint8_t next; /* first payload */
     uint8_t major, minor;
     uint8_t exchange;
     uint8_t flags;
@@ -426,6 +426,8 @@ size_t ikew_finish(struct ike_wbuf *w);
 const char *ike_payload_name(uint8_t type);
 const char *ike_exchange_name(uint8_t exchange);
 const char *ike_notify_name(uint16_t type);
+/* The short form used in summaries ("NATD_S_IP", "REDIR_SUP"), or NULL for an unknown type. */
+const char *ike_notify_short_name(uint16_t type);
 /* One-line summary like strongSwan's: "IKE_SA_INIT request 0 [ SA KE No N(NATD_S_IP) ]" into
  * buf; inner (decrypted) payloads may be given as well. */
 size_t ike_msg_summary(const struct ike_msg *m, const struct ike_pl *inner, int ninner, char *buf,

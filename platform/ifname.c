@@ -14,11 +14,13 @@
 static const char *const type_names[] = {
     [IFT_GIGABIT] = "GigabitEthernet",
     [IFT_LOOPBACK] = "Loopback",
+    [IFT_VTEMPLATE] = "Virtual-Template",
 };
 
 static const char *const type_helps[] = {
     [IFT_GIGABIT] = "GigabitEthernet IEEE 802.3z",
     [IFT_LOOPBACK] = "Loopback interface",
+    [IFT_VTEMPLATE] = "Virtual Template interface",
 };
 
 static const struct {
@@ -27,6 +29,7 @@ static const struct {
 } type_info[] = {
     [IFT_GIGABIT] = {"Gi", 1, 65535},
     [IFT_LOOPBACK] = {"Lo", 0, 2147483647},
+    [IFT_VTEMPLATE] = {"Vt", 1, 65535},
 };
 
 _Static_assert(ARRAY_SIZE(type_names) == ARRAY_SIZE(type_helps), "type tables differ in size");
@@ -62,6 +65,12 @@ static int match_type(const char *word, size_t len)
         if (name[len] == '\0') return (int)i;
         found = (int)i;
         matches++;
+    }
+    if (matches == 0) {
+        /* The short spelling ifname_short() prints ("Vt1") is not always a prefix. */
+        for (size_t i = 0; i < ARRAY_SIZE(type_info); i++)
+            if (strlen(type_info[i].abbrev) == len && !strncasecmp(type_info[i].abbrev, word, len))
+                return (int)i;
     }
     return matches == 1 ? found : -1;
 }
@@ -319,6 +328,8 @@ void ifmap_linux_name(const struct ifmap *m, const struct ifname *n, char *buf, 
         snprintf(buf, len, "%s", e->linux_name);
     else if (n->type == IFT_GIGABIT)
         snprintf(buf, len, "eth%lu", n->num - 1);
+    else if (n->type == IFT_VTEMPLATE)
+        snprintf(buf, len, "vt%lu", n->num);
     else
         snprintf(buf, len, "lo");
 }
@@ -348,6 +359,11 @@ int ifmap_ios_name(const struct ifmap *m, const char *linux_name, struct ifname 
     } else if (strncmp(linux_name, "lo:", 3) == 0 &&
                parse_canonical(linux_name + 3, type_info[IFT_LOOPBACK].max, &k) == 0) {
         n.type = IFT_LOOPBACK;
+        n.num = k;
+    } else if (strncmp(linux_name, "vt", 2) == 0 &&
+               parse_canonical(linux_name + 2, type_info[IFT_VTEMPLATE].max, &k) == 0 &&
+               k >= type_info[IFT_VTEMPLATE].min) {
+        n.type = IFT_VTEMPLATE;
         n.num = k;
     } else {
         return -1;

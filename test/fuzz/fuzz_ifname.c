@@ -4,7 +4,7 @@
  *
  * Invariants checked, besides the sanitizers:
  * - a parsed name is within its type's range and its full and short spellings parse back to
- *   it; a GigabitEthernet maps to ethN-1 and back;
+ *   it; a GigabitEthernet maps to ethN-1 and back, a Virtual-Template to vtN and back;
  * - ifmap_parse reports errors in err and commits all of a spec or none of it: after success
  *   every entry maps both ways; reverse lookups agree with forward ones. */
 #include <ctype.h>
@@ -23,8 +23,8 @@ static bool same(const struct ifname *a, const struct ifname *b)
 
 static void check_name(const struct ifname *n)
 {
-    FUZZ_CHECK(n->type == IFT_GIGABIT || n->type == IFT_LOOPBACK);
-    if (n->type == IFT_GIGABIT)
+    FUZZ_CHECK(n->type == IFT_GIGABIT || n->type == IFT_LOOPBACK || n->type == IFT_VTEMPLATE);
+    if (n->type != IFT_LOOPBACK)
         FUZZ_CHECK(n->num >= 1 && n->num <= 65535);
     else
         FUZZ_CHECK(n->num <= 2147483647ul);
@@ -39,7 +39,7 @@ static void check_name(const struct ifname *n)
 
     char lnx[IFNAME_LINUX_LEN];
     ifmap_linux_name(NULL, n, lnx, sizeof lnx);
-    if (n->type == IFT_GIGABIT)
+    if (n->type != IFT_LOOPBACK)
         FUZZ_CHECK(ifmap_ios_name(NULL, lnx, &back) == 0 && same(&back, n));
     else
         FUZZ_CHECK(!strcmp(lnx, "lo"));

@@ -707,8 +707,9 @@ static void test_help_interfaces(void **state)
 {
     (void)state;
     help_is(&ptree, CM_CONFIG, 15, "interface ",
-            "  GigabitEthernet  GigabitEthernet IEEE 802.3z\n"
-            "  Loopback         Loopback interface\n");
+            "  GigabitEthernet   GigabitEthernet IEEE 802.3z\n"
+            "  Loopback          Loopback interface\n"
+            "  Virtual-Template  Virtual Template interface\n");
     help_is(&ptree, CM_CONFIG, 15, "interface gi1 ", "  <cr>\n");
     help_is(&ptree, CM_CONFIG, 15, "interface gi 1 ", "  <cr>\n");
     help_is(&ptree, CM_EXEC, 1, "show interface lo1 ", "  |     Output modifiers\n  <cr>\n");
@@ -1058,8 +1059,9 @@ static void test_real_help(void **state)
 {
     (void)state;
     help_is(&rtree, CM_CONFIG, 15, "interface ",
-            "  GigabitEthernet  GigabitEthernet IEEE 802.3z\n"
-            "  Loopback         Loopback interface\n");
+            "  GigabitEthernet   GigabitEthernet IEEE 802.3z\n"
+            "  Loopback          Loopback interface\n"
+            "  Virtual-Template  Virtual Template interface\n");
     help_is(&rtree, CM_CONFIG, 15, "interface lo ", "  <0-2147483647>  Interface number\n");
     help_is(&rtree, CM_CLUSTER, 15, "slave max-session ", "  <1-100000>  Maximum session count\n");
     help_is(&rtree, CM_CLUSTER, 15, "port 2012 ", "  <cr>\n");

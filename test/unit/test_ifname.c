@@ -58,6 +58,11 @@ static void test_loopback_abbreviations(void **state)
     assert_parses("Loopback1", NULL, IFT_LOOPBACK, 1, 1);
     assert_parses("LOOPBACK7", NULL, IFT_LOOPBACK, 7, 1);
     assert_parses("loopback2147483647", NULL, IFT_LOOPBACK, 2147483647UL, 1);
+    /* Virtual-Template: any prefix, and the short spelling "Vt" that is not one. */
+    assert_parses("v1", NULL, IFT_VTEMPLATE, 1, 1);
+    assert_parses("virtual-t", "65535", IFT_VTEMPLATE, 65535, 2);
+    assert_parses("Vt1", NULL, IFT_VTEMPLATE, 1, 1);
+    assert_parses("VT", "2", IFT_VTEMPLATE, 2, 2);
 }
 
 static void test_two_words(void **state)
@@ -102,6 +107,9 @@ static void test_rejections(void **state)
     assert_rejects("gi1.100", NULL);
     assert_rejects("gi1/0", NULL);
     assert_rejects("gi-1", NULL);
+    assert_rejects("vt0", NULL);
+    assert_rejects("Virtual-Template65536", NULL);
+    assert_rejects("vtx1", NULL);
     assert_rejects("gi 1", NULL);
     assert_rejects("gi+1", NULL);
     assert_rejects("x1", NULL);
@@ -148,11 +156,13 @@ static void test_types(void **state)
     (void)state;
     const char *const *names, *const *helps;
     size_t n = ifname_types(&names, &helps);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_string_equal(names[IFT_GIGABIT], "GigabitEthernet");
     assert_string_equal(helps[IFT_GIGABIT], "GigabitEthernet IEEE 802.3z");
     assert_string_equal(names[IFT_LOOPBACK], "Loopback");
     assert_string_equal(helps[IFT_LOOPBACK], "Loopback interface");
+    assert_string_equal(names[IFT_VTEMPLATE], "Virtual-Template");
+    assert_string_equal(helps[IFT_VTEMPLATE], "Virtual Template interface");
     /* every type name parses as itself */
     for (size_t i = 0; i < n; i++) {
         struct ifname p;
@@ -200,6 +210,12 @@ static void test_ifmap_defaults(void **state)
         assert_ios(map, "eth11", "GigabitEthernet12");
         assert_ios(map, "eth65534", "GigabitEthernet65535");
         assert_ios(map, "lo:5", "Loopback5");
+        assert_linux(map, IFT_VTEMPLATE, 1, "vt1");
+        assert_ios(map, "vt1", "Virtual-Template1");
+        assert_ios(map, "vt65535", "Virtual-Template65535");
+        assert_ios(map, "vt0", NULL);
+        assert_ios(map, "vt65536", NULL);
+        assert_ios(map, "vt01", NULL);
         assert_ios(map, "eth65535", NULL);
         assert_ios(map, "eth01", NULL);
         assert_ios(map, "eth", NULL);

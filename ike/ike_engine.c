@@ -1,0 +1,585 @@
+/* The IKEv2 engine's plumbing: the SA table (hashed by our SPI, and by the peer's SPI and
+ * address while half-open), per-SA timers, datagram framing for NAT-T (RFC 3948 §2.2) and the
+ * demultiplexing of incoming messages onto exchanges (ike_exchange.c). */
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ike/ike_internal.h"
+#include "platform/loop.h"
+#include "platform/strbuf.h"
+
+struct debug_flag ike_dbg_packet = {.path = "crypto ikev2 packet",
+                                    .group = "IKEv2",
+                                    .title = "IKEv2 packet",
+                                    .help = "IKEv2 packets"};
+struct debug_flag ike_dbg_hexdump = {.path = "crypto ikev2 packet hexdump",
+                                     .group = "IKEv2",
+                                     .title = "IKEv2 packet hexdump",
+                                     .help = "IKEv2 packets in hex"};
+struct debug_flag ike_dbg_error = {.path = "crypto ikev2 error",
+                                   .group = "IKEv2",
+                                   .title = "IKEv2 error",
+                                   .help = "IKEv2 errors and dropped messages"};
+struct debug_flag ike_dbg_internal = {.path = "crypto ikev2 internal",
+                                      .group = "IKEv2",
+                                      .title = "IKEv2 internal",
+                                      .help = "IKEv2 internal events"};
+static struct debug_flag ike_dbg_all = {
+    .path = "crypto ikev2", .group = "IKEv2", .title = "IKEv2", .help = "IKEv2"};
+
+const char *ike_ep_str(const struct ike_ep *e, char *buf, size_t cap)
+{
+    struct in_addr a = {.s_addr = e->addr};
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, ip, sizeof ip);
+    snprintf(buf, cap, "%s:%u", ip, e->port);
+    return buf;
+}
+
+/* ---- hash tables ---- */
+
+static size_t hash64(uint64_t v, size_t nb)
+{
+    v ^= v >> 33;
+    v *= 0xff51afd7ed558ccdULL;
+    v ^= v >> 33;
+    return (size_t)v & (nb - 1);
+}
+
+static size_t key_i(const struct ike_sa *sa, size_t nb)
+{
+    return hash64(sa->spi_i ^ ((uint64_t)sa->remote.addr << 16) ^ sa->remote.port, nb);
+}
+
+static void hash_grow(struct ike_hash *h, bool by_r)
+{
+    size_t nb = h->nb ? h->nb * 2 : 1024;
+    struct ike_sa **b = calloc(nb, sizeof *b);
+    if (!b) return; /* keep the old (longer chains, still correct) */
+    for (size_t i = 0; i < h->nb; i++) {
+        struct ike_sa *sa = h->b[i], *nx;
+        for (; sa; sa = nx) {
+            size_t k = by_r ? hash64(sa->spi_r, nb) : key_i(sa, nb);
+            if (by_r) {
+                nx = sa->hnext_r;
+                sa->hnext_r = b[k];
+            } else {
+                nx = sa->hnext_i;
+                sa->hnext_i = b[k];
+            }
+            b[k] = sa;
+        }
+    }
+    free(h->b);
+    h->b = b;
+    h->nb = nb;
+}
+
+static void put_r(struct ike *ike, struct ike_sa *sa)
+{
+    struct ike_hash *h = &ike->by_r;
+    if (h->n + 1 > h->nb) hash_grow(h, true);
+    size_t k = hash64(sa->spi_r, h->nb);
+    sa->hnext_r = h->b[k];
+    h->b[k] = sa;
+    h->n++;
+}
+
+static void del_r(struct ike *ike, struct ike_sa *sa)
+{
+    struct ike_hash *h = &ike->by_r;
+    struct ike_sa **pp = &h->b[hash64(sa->spi_r, h->nb)];
+    for (; *pp; pp = &(*pp)->hnext_r)
+        if (*pp == sa) {
+            *pp = sa->hnext_r;
+            h->n--;
+            return;
+        }
+}
+
+static void put_i(struct ike *ike, struct ike_sa *sa)
+{
+    struct ike_hash *h = &ike->by_i;
+    if (h->n + 1 > h->nb) hash_grow(h, false);
+    size_t k = key_i(sa, h->nb);
+    sa->hnext_i = h->b[k];
+    h->b[k] = sa;
+    h->n++;
+    sa->in_i_table = true;
+}
+
+void ike_sa_drop_i(struct ike_sa *sa)
+{
+    if (!sa->in_i_table) return;
+    struct ike_hash *h = &sa->ike->by_i;
+    struct ike_sa **pp = &h->b[key_i(sa, h->nb)];
+    for (; *pp; pp = &(*pp)->hnext_i)
+        if (*pp == sa) {
+            *pp = sa->hnext_i;
+            h->n--;
+            break;
+        }
+    sa->in_i_table = false;
+}
+
+struct ike_sa *ike_sa_by_r(struct ike *ike, uint64_t spi_r)
+{
+    if (!ike->by_r.nb) return NULL;
+    for (struct ike_sa *sa = ike->by_r.b[hash64(spi_r, ike->by_r.nb)]; sa; sa = sa->hnext_r)
+        if (sa->spi_r == spi_r) return sa;
+    return NULL;
+}
+
+struct ike_sa *ike_sa_by_i(struct ike *ike, uint64_t spi_i, const struct ike_ep *remote)
+{
+    if (!ike->by_i.nb) return NULL;
+    struct ike_sa probe = {.spi_i = spi_i, .remote = *remote};
+    for (struct ike_sa *sa = ike->by_i.b[key_i(&probe, ike->by_i.nb)]; sa; sa = sa->hnext_i)
+        if (sa->spi_i == spi_i && sa->remote.addr == remote->addr &&
+            sa->remote.port == remote->port)
+            return sa;
+    return NULL;
+}
+
+void ike_sa_rehash_r(struct ike_sa *sa, uint64_t new_spi_r)
+{
+    del_r(sa->ike, sa);
+    sa->spi_r = new_spi_r;
+    put_r(sa->ike, sa);
+}
+
+/* ---- SA life ---- */
+
+static void sa_timer(loop_t *l, void *arg);
+
+static uint64_t fresh_spi(struct ike *ike)
+{
+    uint64_t spi;
+    do {
+        ike_random(&spi, sizeof spi);
+    } while (spi == 0 || ike_sa_by_r(ike, spi));
+    return spi;
+}
+
+struct ike_sa *ike_sa_new(struct ike *ike, const struct ike_ep *local, const struct ike_ep *remote,
+                          uint64_t spi_i)
+{
+    struct ike_sa *sa = calloc(1, sizeof *sa);
+    if (!sa) return NULL;
+    sa->timer = loop_timer_new(ike->loop, sa_timer, sa);
+    if (!sa->timer) {
+        free(sa);
+        return NULL;
+    }
+    sa->ike = ike;
+    sa->local = *local;
+    sa->remote = *remote;
+    sa->natt = local->port == IKE_NATT_PORT;
+    sa->spi_i = spi_i;
+    sa->spi_r = fresh_spi(ike);
+    sa->state = SA_HALF_OPEN;
+    sa->created = sa->last_rx = loop_now(ike->loop);
+    sa->created_wall = time(NULL);
+    sa->expires = sa->created + IKE_HALF_OPEN_MS;
+    sa->conn_id = ++ike->next_conn_id;
+    put_r(ike, sa);
+    put_i(ike, sa);
+    sa->prev = ike->last;
+    if (ike->last)
+        ike->last->next = sa;
+    else
+        ike->first = sa;
+    ike->last = sa;
+    ike->half_open++;
+    ike_sa_arm(sa);
+    return sa;
+}
+
+void ike_child_remove(struct ike_sa *sa, struct ike_child *c, bool tell_kernel)
+{
+    struct ike *ike = sa->ike;
+    for (struct ike_child **pp = &sa->children; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    if (c->installed && tell_kernel && ike->has_kernel) ike->kernel.del_child(ike->kernel.ctx, &c->k);
+    OPENSSL_cleanse(c->k.key_in, sizeof c->k.key_in);
+    OPENSSL_cleanse(c->k.key_out, sizeof c->k.key_out);
+    ike->nchildren--;
+    free(c);
+}
+
+static void free_init_material(struct ike_sa *sa)
+{
+    if (sa->ni) OPENSSL_cleanse(sa->ni, sa->nilen);
+    if (sa->nr) OPENSSL_cleanse(sa->nr, sa->nrlen);
+    free(sa->ni);
+    free(sa->nr);
+    free(sa->init_req);
+    free(sa->init_resp);
+    sa->ni = sa->nr = sa->init_req = sa->init_resp = NULL;
+}
+
+void ike_sa_destroy(struct ike_sa *sa, const char *why)
+{
+    struct ike *ike = sa->ike;
+    char ep[48];
+    if (sa->state == SA_ESTABLISHED || sa->state == SA_DELETING) {
+        ilog(LOG_SEV_NOTIFICATIONS, "CRYPTO", "IKEV2_SESSION_STATUS",
+             "Crypto tunnel v2 is DOWN. Peer %s Id: %s (%s)",
+             ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id[0] ? sa->peer_id : "unknown",
+             why);
+    } else if (ike_dbg_internal.on) {
+        ilog_debug("IKEv2:(SA ID = %u):Deleting SA %016llx/%016llx: %s", sa->conn_id,
+                   (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, why);
+    }
+    while (sa->children) ike_child_remove(sa, sa->children, true);
+    if (sa->vip && ike->policy.pool_release)
+        ike->policy.pool_release(ike->policy.ctx, sa->pool, sa->vip);
+    if (sa->state == SA_HALF_OPEN)
+        ike->half_open--;
+    else if (sa->state == SA_ESTABLISHED || sa->state == SA_DELETING)
+        ike->established--;
+    del_r(ike, sa);
+    ike_sa_drop_i(sa);
+    if (sa->prev)
+        sa->prev->next = sa->next;
+    else
+        ike->first = sa->next;
+    if (sa->next)
+        sa->next->prev = sa->prev;
+    else
+        ike->last = sa->prev;
+    loop_timer_free(sa->timer);
+    free_init_material(sa);
+    free(sa->last_resp);
+    free(sa->req);
+    ike_keys_wipe(&sa->keys);
+    free(sa);
+}
+
+/* One timer per SA, armed for the earliest of its deadlines. */
+void ike_sa_arm(struct ike_sa *sa)
+{
+    int64_t due = sa->expires;
+    if (sa->req && sa->req_due && sa->req_due < due) due = sa->req_due;
+    if (sa->dpd_due && sa->dpd_due < due) due = sa->dpd_due;
+    if (sa->keepalive_due && sa->keepalive_due < due) due = sa->keepalive_due;
+    loop_timer_start(sa->timer, due - loop_now(sa->ike->loop));
+}
+
+static void sa_timer(loop_t *l, void *arg)
+{
+    struct ike_sa *sa = arg;
+    struct ike *ike = sa->ike;
+    int64_t now = loop_now(l);
+    if (now >= sa->expires) {
+        if (sa->state == SA_HALF_OPEN) {
+            ike->st.drops[IKE_DROP_NONE]++; /* not a drop: counted as a half-open timeout */
+            ike_sa_destroy(sa, "no IKE_AUTH");
+        } else {
+            ike->st.sa_expired++;
+            ike_sa_destroy(sa, "lifetime expired");
+        }
+        return;
+    }
+    if (sa->req && sa->req_due && now >= sa->req_due) {
+        if (sa->req_tries >= IKE_RETRANSMIT_TRIES) {
+            if (sa->req_kind == REQ_DPD) {
+                ike->st.dpd_dead++;
+                ike_sa_destroy(sa, "peer dead (DPD)");
+            } else {
+                ike_sa_destroy(sa, "no answer to DELETE");
+            }
+            return;
+        }
+        ike_retransmit(sa);
+    }
+    if (sa->dpd_due && now >= sa->dpd_due && !sa->req && sa->state == SA_ESTABLISHED) {
+        sa->dpd_due = 0;
+        if (now - sa->last_rx >= (int64_t)sa->dpd_interval * 1000)
+            ike_send_dpd(sa);
+        else
+            sa->dpd_due = sa->last_rx + (int64_t)sa->dpd_interval * 1000;
+    }
+    if (sa->keepalive_due && now >= sa->keepalive_due) {
+        static const uint8_t ka = 0xff; /* RFC 3948 §2.3 */
+        ike->send.send(ike->send.ctx, &sa->local, &sa->remote, &ka, 1);
+        sa->keepalive_due = now + (int64_t)sa->nat_keepalive * 1000;
+    }
+    ike_sa_arm(sa);
+}
+
+/* ---- I/O ---- */
+
+void ike_send_raw(struct ike *ike, const struct ike_ep *from, const struct ike_ep *to,
+                  const uint8_t *buf, size_t len)
+{
+    ike->st.tx++;
+    ike->st.tx_bytes += len;
+    if (from->port == IKE_NATT_PORT) {
+        /* RFC 3948 §2.2: IKE on 4500 is preceded by the 4-byte non-ESP marker. */
+        uint8_t *tmp = malloc(len + 4);
+        if (!tmp) return;
+        memset(tmp, 0, 4);
+        memcpy(tmp + 4, buf, len);
+        ike->send.send(ike->send.ctx, from, to, tmp, len + 4);
+        free(tmp);
+    } else {
+        ike->send.send(ike->send.ctx, from, to, buf, len);
+    }
+}
+
+void ike_drop(struct ike *ike, enum ike_drop why, const struct ike_ep *from, const char *detail)
+{
+    ike->st.drops[why]++;
+    if (ike_dbg_error.on) {
+        char ep[48];
+        ilog_debug("IKEv2-ERROR:Dropped message from %s: %s%s%s", ike_ep_str(from, ep, sizeof ep),
+                   ike_drop_name(why), detail ? ": " : "", detail ? detail : "");
+    }
+}
+
+static void hexdump(const uint8_t *p, size_t n)
+{
+    char line[80];
+    for (size_t off = 0; off < n; off += 16) {
+        size_t k = 0;
+        for (size_t i = off; i < off + 16 && i < n; i++)
+            k += (size_t)snprintf(line + k, sizeof line - k, "%02X", p[i]);
+        ilog_debug("IKEv2:  %s", line);
+    }
+}
+
+void ike_dbg_msg(struct ike *ike, bool out, const struct ike_ep *peer, const struct ike_msg *m,
+                 const struct ike_pl *inner, int ninner)
+{
+    (void)ike;
+    if (!ike_dbg_packet.on) return;
+    char sum[512], ep[48];
+    ike_msg_summary(m, inner, ninner, sum, sizeof sum);
+    ilog_debug("IKEv2:(SA ID = 0):%s %s %s, SPI %016llx/%016llx", out ? "Sending to" : "Received from",
+               ike_ep_str(peer, ep, sizeof ep), sum, (unsigned long long)m->hdr.spi_i,
+               (unsigned long long)m->hdr.spi_r);
+    if (ike_dbg_hexdump.on) hexdump(m->raw, m->rawlen);
+}
+
+void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep *remote,
+               const uint8_t *buf, size_t len)
+{
+    ike->st.rx++;
+    ike->st.rx_bytes += len;
+    if (local->port == IKE_NATT_PORT) {
+        if (len == 1 && buf[0] == 0xff) { /* RFC 3948 §2.3 keepalive */
+            ike->st.drops[IKE_DROP_KEEPALIVE]++;
+            return;
+        }
+        if (len < 4 || buf[0] || buf[1] || buf[2] || buf[3]) {
+            ike_drop(ike, IKE_DROP_NON_ESP_MARKER, remote, NULL);
+            return;
+        }
+        buf += 4, len -= 4;
+    }
+    if (len > IKE_MAX_MSG) {
+        ike_drop(ike, IKE_DROP_LENGTH, remote, NULL);
+        return;
+    }
+    struct ike_hdr h;
+    enum ike_drop r = ike_hdr_parse(buf, len, &h);
+    if (r) {
+        ike_drop(ike, r, remote, NULL);
+        return;
+    }
+    /* Work on a private, writable copy: SK is decrypted in place. */
+    memcpy(ike->rxbuf, buf, len);
+    struct ike_msg *m = malloc(sizeof *m);
+    if (!m) return;
+    uint8_t crit = 0;
+    r = ike_msg_parse(ike->rxbuf, len, m, &crit);
+    if (r) {
+        /* §2.5: an unknown critical payload in a request deserves an answer, but only
+         * inside an authenticated exchange; outside it, dropping is the safe choice. */
+        ike_drop(ike, r, remote, NULL);
+        free(m);
+        return;
+    }
+    bool response = m->hdr.flags & IKE_FLAG_RESPONSE;
+    if (m->hdr.exchange == IKE_SA_INIT) {
+        ike->st.init_in++;
+        ike_dbg_msg(ike, false, remote, m, NULL, 0);
+        if (response || m->hdr.spi_r != 0 || !(m->hdr.flags & IKE_FLAG_INITIATOR) ||
+            m->hdr.msgid != 0) {
+            ike_drop(ike, response ? IKE_DROP_RESPONSE : IKE_DROP_SPI, remote, "IKE_SA_INIT");
+        } else {
+            struct ike_sa *sa = ike_sa_by_i(ike, m->hdr.spi_i, remote);
+            if (sa && sa->init_req && sa->init_req_len == len &&
+                !memcmp(sa->init_req, buf, len)) {
+                /* §2.1: a retransmitted request gets the same answer. */
+                ike->st.retransmits_answered++;
+                ike_send_raw(ike, &sa->local, &sa->remote, sa->init_resp, sa->init_resp_len);
+            } else if (sa) {
+                ike_drop(ike, IKE_DROP_SPI, remote, "IKE_SA_INIT reusing a half-open SPI");
+            } else {
+                ike_handle_init(ike, local, remote, m);
+            }
+        }
+        free(m);
+        return;
+    }
+    struct ike_sa *sa = ike_sa_by_r(ike, m->hdr.spi_r);
+    if (!sa || sa->spi_i != m->hdr.spi_i) {
+        ike_drop(ike, IKE_DROP_NO_SA, remote, NULL);
+        free(m);
+        return;
+    }
+    /* The peer's SPI and our SPI as responder: the I flag must be set on messages from the
+     * original initiator (§3.1); we never initiate IKE SAs here. */
+    if (!(m->hdr.flags & IKE_FLAG_INITIATOR)) {
+        ike_drop(ike, IKE_DROP_SPI, remote, "initiator flag");
+        free(m);
+        return;
+    }
+    if (!response) {
+        if (m->hdr.msgid + 1 == sa->rx_next && sa->last_resp) {
+            /* Retransmission of the last request: resend the cached answer (§2.1). The
+             * peer's address may have changed (NAT): answer where it came from. */
+            ike->st.retransmits_answered++;
+            ike_send_raw(ike, &sa->local, remote, sa->last_resp, sa->last_resp_len);
+            free(m);
+            return;
+        }
+        if (m->hdr.msgid != sa->rx_next) {
+            ike_drop(ike, IKE_DROP_MSGID, remote, NULL);
+            free(m);
+            return;
+        }
+    } else if (!sa->req || m->hdr.msgid != sa->tx_next - 1) {
+        ike_drop(ike, IKE_DROP_RESPONSE, remote, NULL);
+        free(m);
+        return;
+    }
+    if (m->sk < 0) {
+        ike_drop(ike, IKE_DROP_MISSING, remote, "no SK payload");
+        free(m);
+        return;
+    }
+    if (m->pl[m->sk].type == IKE_PL_SKF) {
+        ike_drop(ike, IKE_DROP_UNEXPECTED, remote, "fragment (not negotiated)");
+        free(m);
+        return;
+    }
+    size_t sk_off = (size_t)(m->pl[m->sk].body - ike->rxbuf) - IKE_GENERIC_HDR_LEN;
+    const uint8_t *inner;
+    size_t inner_len;
+    int rc = ike_sk_open(&sa->keys, true, ike->rxbuf, len, sk_off, &inner, &inner_len);
+    if (rc) {
+        ike_drop(ike, rc == -1 ? IKE_DROP_DECRYPT : IKE_DROP_PADDING, remote, NULL);
+        free(m);
+        return;
+    }
+    struct ike_pl *pl = malloc(sizeof(struct ike_pl) * IKE_MAX_PAYLOADS);
+    int npl = 0;
+    if (!pl) {
+        free(m);
+        return;
+    }
+    r = ike_payloads_walk(m->sk_next, inner, inner_len, pl, IKE_MAX_PAYLOADS, &npl, &crit);
+    if (r) {
+        ike_drop(ike, r, remote, "inside SK");
+        free(pl);
+        free(m);
+        return;
+    }
+    ike_dbg_msg(ike, false, remote, m, pl, npl);
+    sa->last_rx = loop_now(ike->loop);
+    /* RFC 7296 §2.23: the message is authentic: follow the peer's address and port (the
+     * float to 4500 after IKE_SA_INIT, a NAT rebinding later). */
+    sa->remote = *remote;
+    if (local->port == IKE_NATT_PORT) {
+        sa->natt = true;
+        sa->local = *local;
+    }
+    if (response)
+        ike_handle_response(sa, m, pl, npl);
+    else
+        ike_handle_request(sa, m, pl, npl);
+    free(pl);
+    free(m);
+}
+
+/* ---- lifecycle, stats ---- */
+
+struct ike *ike_new(loop_t *loop, const struct ike_send_port *send,
+                    const struct ike_policy_port *policy, const struct ike_kernel_port *kernel)
+{
+    struct ike *ike = calloc(1, sizeof *ike);
+    if (!ike) return NULL;
+    ike->loop = loop;
+    ike->send = *send;
+    ike->policy = *policy;
+    if (kernel) {
+        ike->kernel = *kernel;
+        ike->has_kernel = true;
+    }
+    ike->next_reqid = IKE_REQID_BASE;
+    ike_random(ike->cookie_secret, sizeof ike->cookie_secret);
+    ike->cookie_rotated = loop_now(loop);
+    debug_register(&ike_dbg_all);
+    debug_register(&ike_dbg_error);
+    debug_register(&ike_dbg_internal);
+    debug_register(&ike_dbg_packet);
+    debug_register(&ike_dbg_hexdump);
+    return ike;
+}
+
+void ike_free(struct ike *ike)
+{
+    if (!ike) return;
+    while (ike->first) ike_sa_destroy(ike->first, "shutting down");
+    free(ike->by_r.b);
+    free(ike->by_i.b);
+    free(ike);
+}
+
+void ike_set_redirect(struct ike *ike, const struct ike_redirect_port *r, int mode)
+{
+    if (r)
+        ike->redirect = *r;
+    else
+        memset(&ike->redirect, 0, sizeof ike->redirect);
+    ike->redirect_mode = mode;
+}
+
+void ike_get_stats(const struct ike *ike, struct ike_stats *st)
+{
+    *st = ike->st;
+    st->half_open = ike->half_open;
+    st->established = ike->established;
+    st->children = ike->nchildren;
+}
+
+void ike_clear_stats(struct ike *ike)
+{
+    memset(&ike->st, 0, sizeof ike->st);
+}
+
+int ike_clear_sa(struct ike *ike, uint32_t peer)
+{
+    int n = 0;
+    struct ike_sa *sa = ike->first, *nx;
+    for (; sa; sa = nx) {
+        nx = sa->next;
+        if (peer && sa->remote.addr != peer) continue;
+        n++;
+        if (sa->state == SA_ESTABLISHED)
+            ike_send_delete(sa); /* the SA goes when the peer answers or gives up */
+        else if (sa->state != SA_DELETING)
+            ike_sa_destroy(sa, "cleared");
+    }
+    return n;
+}

@@ -1,0 +1,1418 @@
+/* The responder's exchanges (RFC 7296 §1.2-1.5): IKE_SA_INIT with cookies (§2.6), proposal
+ * choice and INVALID_KE_PAYLOAD (§1.2, §2.7), NAT detection (§2.23), RFC 5685 redirect;
+ * IKE_AUTH (§1.2, §2.15) with PSK or certificates, configuration payload (§3.15) and the first
+ * CHILD_SA with traffic selector narrowing (§2.9); CREATE_CHILD_SA (§1.3: new and rekeyed
+ * CHILD_SAs, IKE SA rekey §2.18); INFORMATIONAL (§1.4: deletes, liveness §2.4). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ike/ike_internal.h"
+#include "ike/ike_auth.h"
+#include "platform/loop.h"
+
+/* ---- proposal choice ---- */
+
+static bool has16(const uint16_t *v, int n, uint16_t x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x) return true;
+    return false;
+}
+
+struct choice {
+    uint8_t propnum;
+    uint8_t spi_size;
+    uint8_t spi[8];
+    uint16_t encr, keylen, integ, prf, dh;
+};
+
+/* Match one peer proposal against one configured set. Transforms are taken in the peer's
+ * order (§3.3.6: the responder picks one of each type). want_dh: the KE group the peer sent
+ * (IKE SA / PFS), 0 when no KE; *alt_dh gets a group both accept when the KE group is not. */
+static bool match_prop(const struct ike_proposal *p, const struct ike_prop_cfg *c, bool ike_sa,
+                       uint16_t want_dh, struct choice *out, uint16_t *alt_dh)
+{
+    memset(out, 0, sizeof *out);
+    bool have_encr = false, have_integ = false, have_prf = !ike_sa, any_integ = false;
+    bool any_dh = false, esn_ok = true, any_esn = false;
+    for (int i = 0; i < p->ntrans; i++) {
+        const struct ike_transform *t = &p->t[i];
+        switch (t->type) {
+        case IKE_TT_ENCR:
+            if (have_encr) break;
+            for (int k = 0; k < c->nencr; k++)
+                if (c->encr[k].id == t->id && c->encr[k].keylen == t->keylen &&
+                    ike_crypto_supported(IKE_TT_ENCR, t->id, t->keylen)) {
+                    out->encr = t->id, out->keylen = t->keylen, have_encr = true;
+                    break;
+                }
+            break;
+        case IKE_TT_INTEG:
+            if (t->id != IKE_INTEG_NONE) any_integ = true;
+            if (!have_integ && has16(c->integ, c->ninteg, t->id) &&
+                ike_crypto_supported(IKE_TT_INTEG, t->id, 0))
+                out->integ = t->id, have_integ = true;
+            break;
+        case IKE_TT_PRF:
+            if (!have_prf && has16(c->prf, c->nprf, t->id) &&
+                ike_crypto_supported(IKE_TT_PRF, t->id, 0))
+                out->prf = t->id, have_prf = true;
+            break;
+        case IKE_TT_DH:
+            if (t->id == IKE_DH_NONE) break;
+            any_dh = true;
+            if (!has16(c->dh, c->ndh, t->id) || !ike_dh_pub_len(t->id)) break;
+            if (t->id == want_dh)
+                out->dh = t->id;
+            else if (!*alt_dh)
+                *alt_dh = t->id;
+            break;
+        case IKE_TT_ESN:
+            any_esn = true;
+            if (t->id == IKE_ESN_NO) esn_ok = true;
+            break;
+        }
+    }
+    if (!have_encr || !have_prf) return false;
+    bool aead = out->encr == IKE_ENCR_AES_GCM_16;
+    if (aead) {
+        if (any_integ) return false; /* RFC 5282 §8: AEAD with an integrity algorithm is invalid */
+        out->integ = IKE_INTEG_NONE;
+    } else if (!have_integ) {
+        return false;
+    }
+    if (!ike_sa && any_esn && !esn_ok) return false;
+    if (ike_sa) {
+        if (!out->dh) return false;
+    } else if (c->ndh > 0) { /* PFS required by our profile */
+        if (!want_dh || !out->dh) return false;
+    } else if (want_dh) {
+        /* The peer wants PFS and we have none configured: accept its group if it offered it. */
+        if (!any_dh) return false;
+        out->dh = want_dh;
+    }
+    out->propnum = p->num;
+    out->spi_size = p->spi_size;
+    memcpy(out->spi, p->spi, sizeof out->spi);
+    return true;
+}
+
+/* Our preference order first (IOS picks by its own configured order), then the peer's. */
+static int choose(const struct ike_sa_pl *sa, const struct ike_prop_cfg *cfg, int ncfg, uint8_t proto,
+                  uint16_t want_dh, struct choice *out, uint16_t *invalid_ke)
+{
+    uint16_t alt = 0;
+    for (int c = 0; c < ncfg; c++)
+        for (int i = 0; i < sa->nprop; i++) {
+            const struct ike_proposal *p = &sa->prop[i];
+            if (p->proto != proto) continue;
+            if (proto == IKE_PROTO_ESP && p->spi_size != 4) continue;
+            uint16_t a = 0;
+            if (match_prop(p, &cfg[c], proto == IKE_PROTO_IKE, want_dh, out, &a)) return 0;
+            if (a && !alt) alt = a;
+        }
+    *invalid_ke = alt;
+    return -1;
+}
+
+static void put_choice(struct ike_wbuf *w, uint8_t proto, const struct choice *c,
+                       const uint8_t *spi, uint8_t spi_size)
+{
+    struct ike_sa_pl *sa = calloc(1, sizeof *sa);
+    if (!sa) {
+        w->overflow = true;
+        return;
+    }
+    sa->nprop = 1;
+    struct ike_proposal *p = &sa->prop[0];
+    p->num = c->propnum;
+    p->proto = proto;
+    p->spi_size = spi_size;
+    if (spi_size) memcpy(p->spi, spi, spi_size);
+    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ENCR, c->encr, c->keylen};
+    if (proto == IKE_PROTO_IKE) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_PRF, c->prf, 0};
+    if (c->integ != IKE_INTEG_NONE)
+        p->t[p->ntrans++] = (struct ike_transform){IKE_TT_INTEG, c->integ, 0};
+    if (c->dh) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_DH, c->dh, 0};
+    if (proto != IKE_PROTO_IKE) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ESN, IKE_ESN_NO, 0};
+    ikew_sa(w, sa);
+    free(sa);
+}
+
+/* ---- helpers ---- */
+
+static void be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+
+/* §2.23: SHA-1(SPIi | SPIr | IP | Port) */
+static void natd_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_ep *ep, uint8_t out[20])
+{
+    uint8_t in[8 + 8 + 4 + 2];
+    be64(in, spi_i);
+    be64(in + 8, spi_r);
+    memcpy(in + 16, &ep->addr, 4);
+    in[20] = (uint8_t)(ep->port >> 8), in[21] = (uint8_t)ep->port;
+    unsigned int len = 20;
+    EVP_Digest(in, sizeof in, out, &len, EVP_sha1(), NULL);
+}
+
+/* §2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>) */
+static void make_cookie(struct ike *ike, uint8_t version, const uint8_t *secret, const uint8_t *ni,
+                        size_t nilen, const struct ike_ep *remote, uint64_t spi_i, uint8_t out[33])
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    unsigned int len = 32;
+    uint8_t spi[8];
+    be64(spi, spi_i);
+    out[0] = version;
+    if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL) || !EVP_DigestUpdate(c, ni, nilen) ||
+        !EVP_DigestUpdate(c, &remote->addr, 4) || !EVP_DigestUpdate(c, spi, 8) ||
+        !EVP_DigestUpdate(c, secret, 32) || !EVP_DigestFinal_ex(c, out + 1, &len))
+        memset(out + 1, 0, 32);
+    EVP_MD_CTX_free(c);
+    (void)ike;
+}
+
+static void rotate_cookie_secret(struct ike *ike)
+{
+    int64_t now = loop_now(ike->loop);
+    if (now - ike->cookie_rotated < IKE_COOKIE_SECRET_MS) return;
+    memcpy(ike->cookie_secret_old, ike->cookie_secret, 32);
+    ike_random(ike->cookie_secret, 32);
+    ike->cookie_version++;
+    ike->cookie_rotated = now;
+}
+
+static bool cookie_ok(struct ike *ike, const struct ike_notify *n, const uint8_t *ni, size_t nilen,
+                      const struct ike_ep *remote, uint64_t spi_i)
+{
+    if (n->len != 33) return false;
+    uint8_t want[33];
+    const uint8_t *secret = n->data[0] == ike->cookie_version ? ike->cookie_secret
+                            : n->data[0] == (uint8_t)(ike->cookie_version - 1)
+                                ? ike->cookie_secret_old
+                                : NULL;
+    if (!secret) return false;
+    make_cookie(ike, n->data[0], secret, ni, nilen, remote, spi_i, want);
+    return ike_ct_equal(want, n->data, 33);
+}
+
+/* An unprotected IKE_SA_INIT answer carrying one notify (§2.6 COOKIE, §1.3 INVALID_KE,
+ * §2.21.1 NO_PROPOSAL_CHOSEN, RFC 5685 REDIRECT): no state is kept, SPIr is 0. */
+static void init_notify(struct ike *ike, const struct ike_ep *local, const struct ike_ep *remote,
+                        const struct ike_msg *req, uint16_t type, const uint8_t *data, size_t len)
+{
+    struct ike_wbuf w;
+    ikew_init(&w, ike->txbuf, sizeof ike->txbuf);
+    struct ike_hdr h = {.spi_i = req->hdr.spi_i,
+                        .major = 2,
+                        .exchange = IKE_SA_INIT,
+                        .flags = IKE_FLAG_RESPONSE,
+                        .msgid = 0};
+    ikew_hdr(&w, &h);
+    ikew_notify(&w, 0, NULL, 0, type, data, len);
+    size_t n = ikew_finish(&w);
+    if (!n) return;
+    if (ike_dbg_packet.on) {
+        struct ike_msg m;
+        uint8_t crit;
+        if (!ike_msg_parse(ike->txbuf, n, &m, &crit)) ike_dbg_msg(ike, true, remote, &m, NULL, 0);
+    }
+    ike_send_raw(ike, local, remote, ike->txbuf, n);
+}
+
+static bool notify_find(const struct ike_pl *pl, int npl, uint16_t type, struct ike_notify *out)
+{
+    for (int i = 0; i < npl; i++)
+        if (pl[i].type == IKE_PL_NOTIFY && !ike_parse_notify(pl[i].body, pl[i].len, out) &&
+            out->type == type)
+            return true;
+    return false;
+}
+
+static uint8_t *dup_bytes(const void *p, size_t n)
+{
+    uint8_t *d = malloc(n ? n : 1);
+    if (d && n) memcpy(d, p, n);
+    return d;
+}
+
+/* ---- IKE_SA_INIT ---- */
+
+void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct ike_ep *remote,
+                     const struct ike_msg *m)
+{
+    const struct ike_pl *psa = ike_pl_find(m->pl, m->npl, IKE_PL_SA);
+    const struct ike_pl *pke = ike_pl_find(m->pl, m->npl, IKE_PL_KE);
+    const struct ike_pl *pno = ike_pl_find(m->pl, m->npl, IKE_PL_NONCE);
+    if (!psa || !pke || !pno) {
+        ike_drop(ike, IKE_DROP_MISSING, remote, "IKE_SA_INIT needs SA, KE and Nonce");
+        return;
+    }
+    for (int i = 0; i < m->npl; i++) {
+        uint8_t t = m->pl[i].type;
+        if (t == IKE_PL_SK || t == IKE_PL_SKF || t == IKE_PL_AUTH || t == IKE_PL_IDI) {
+            ike_drop(ike, IKE_DROP_UNEXPECTED, remote, ike_payload_name(t));
+            return;
+        }
+    }
+    enum ike_drop r;
+    struct ike_ke ke;
+    if ((r = ike_parse_ke(pke->body, pke->len, &ke)) || (r = ike_parse_nonce(pno->body, pno->len))) {
+        ike_drop(ike, r, remote, "KE/Nonce");
+        return;
+    }
+    const uint8_t *ni = pno->body;
+    size_t nilen = pno->len;
+
+    /* §2.6 cookies, above the configured number of half-open SAs. */
+    uint32_t cookie_at = 0, max_neg = 0, max_sa = 0;
+    if (ike->policy.limits) ike->policy.limits(ike->policy.ctx, &cookie_at, &max_neg, &max_sa);
+    if (cookie_at && ike->half_open >= cookie_at) {
+        rotate_cookie_secret(ike);
+        struct ike_notify n;
+        bool has = m->npl > 0 && m->pl[0].type == IKE_PL_NOTIFY &&
+                   !ike_parse_notify(m->pl[0].body, m->pl[0].len, &n) && n.type == IKE_N_COOKIE;
+        if (!has || !cookie_ok(ike, &n, ni, nilen, remote, m->hdr.spi_i)) {
+            if (has) ike_drop(ike, IKE_DROP_COOKIE, remote, "wrong cookie");
+            uint8_t ck[33];
+            make_cookie(ike, ike->cookie_version, ike->cookie_secret, ni, nilen, remote,
+                        m->hdr.spi_i, ck);
+            ike->st.cookies_sent++;
+            init_notify(ike, local, remote, m, IKE_N_COOKIE, ck, sizeof ck);
+            return;
+        }
+    }
+    if ((max_neg && ike->half_open >= max_neg) || (max_sa && ike->established >= max_sa)) {
+        ike_drop(ike, IKE_DROP_LIMIT, remote, max_neg && ike->half_open >= max_neg
+                                                  ? "max-in-negotiation-sa"
+                                                  : "max-sa");
+        return;
+    }
+
+    struct ike_sa_pl *sapl = malloc(sizeof *sapl);
+    struct ike_prop_list *props = malloc(sizeof *props);
+    if (!sapl || !props) goto out;
+    if ((r = ike_parse_sa(psa->body, psa->len, sapl))) {
+        ike_drop(ike, r, remote, "SA payload");
+        goto out;
+    }
+    props->n = 0;
+    ike->policy.ike_proposals(ike->policy.ctx, local->addr, props);
+    struct choice ch;
+    uint16_t alt = 0;
+    if (choose(sapl, props->p, props->n, IKE_PROTO_IKE, ke.group, &ch, &alt)) {
+        if (alt) {
+            /* §1.3 / §2.7: tell the initiator which group we want. */
+            uint8_t g[2] = {(uint8_t)(alt >> 8), (uint8_t)alt};
+            ike->st.invalid_ke_sent++;
+            init_notify(ike, local, remote, m, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+        } else {
+            ike_drop(ike, IKE_DROP_PROPOSAL, remote, "no proposal chosen");
+            init_notify(ike, local, remote, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        }
+        goto out;
+    }
+    if (ke.len != ike_dh_pub_len(ke.group)) {
+        ike_drop(ike, IKE_DROP_KE, remote, "KE length");
+        goto out;
+    }
+
+    /* RFC 5685 notifies and RFC 7427's hash list. */
+    bool redir_sup = false, redir_from = false;
+    uint8_t sig_hashes = 0;
+    for (int i = 0; i < m->npl; i++) {
+        struct ike_notify n;
+        if (m->pl[i].type != IKE_PL_NOTIFY || ike_parse_notify(m->pl[i].body, m->pl[i].len, &n))
+            continue;
+        if (n.type == IKE_N_REDIRECT_SUPPORTED) redir_sup = true;
+        if (n.type == IKE_N_REDIRECTED_FROM) redir_from = redir_sup = true;
+        if (n.type == IKE_N_SIGNATURE_HASH_ALGORITHMS)
+            for (size_t k = 0; k + 1 < n.len; k += 2)
+                if (n.data[k] == 0 && n.data[k + 1] < 8) sig_hashes |= (uint8_t)(1u << n.data[k + 1]);
+    }
+    if (ike->redirect_mode == 1 && redir_sup && !redir_from && ike->redirect.pick) {
+        uint32_t target;
+        if (ike->redirect.pick(ike->redirect.ctx, remote, &target) && target != local->addr) {
+            /* RFC 5685 §5: REDIRECT with the new gateway and the initiator's nonce. */
+            struct ike_redirect rd = {.gw_type = 1, .gw_len = 4, .nonce = ni, .nonce_len = nilen};
+            memcpy(rd.gw, &target, 4);
+            uint8_t data[2 + 4 + IKE_NONCE_MAX];
+            size_t dl = ike_redirect_data(&rd, data, sizeof data);
+            ike->st.redirects++;
+            init_notify(ike, local, remote, m, IKE_N_REDIRECT, data, dl);
+            goto out;
+        }
+    }
+
+    struct ike_dh *dh = ike_dh_new(ch.dh);
+    uint8_t gir[IKE_MAX_DH_LEN];
+    size_t girlen = dh ? ike_dh_shared(dh, ke.data, ke.len, gir, sizeof gir) : 0;
+    if (!girlen) {
+        ike_dh_free(dh);
+        ike_drop(ike, IKE_DROP_KE, remote, "DH public value refused (RFC 6989)");
+        goto out;
+    }
+    struct ike_sa *sa = ike_sa_new(ike, local, remote, m->hdr.spi_i);
+    if (!sa) {
+        ike_dh_free(dh);
+        OPENSSL_cleanse(gir, sizeof gir);
+        goto out;
+    }
+    sa->redirect_supported = redir_sup;
+    sa->redirected_from = redir_from;
+    sa->sig_hashes = sig_hashes;
+    sa->rx_next = 1;
+    uint8_t nr[IKE_NONCE_LEN];
+    ike_random(nr, sizeof nr);
+    struct ike_suite suite = {ch.encr, ch.keylen, ch.integ, ch.prf, ch.dh};
+    int rc = ike_derive_ike_keys(&suite, ni, nilen, nr, sizeof nr, gir, girlen, sa->spi_i,
+                                 sa->spi_r, &sa->keys);
+    OPENSSL_cleanse(gir, sizeof gir);
+    uint8_t pub[IKE_MAX_DH_LEN];
+    size_t publen = ike_dh_public(dh, pub, sizeof pub);
+    ike_dh_free(dh);
+    if (rc || !publen) {
+        ike_sa_destroy(sa, "key derivation failed");
+        goto out;
+    }
+
+    /* §2.23 NAT detection: compare the peer's hashes with what we see. */
+    uint8_t hs[20], hd[20];
+    natd_hash(sa->spi_i, 0, remote, hs);
+    natd_hash(sa->spi_i, 0, local, hd);
+    bool saw_src = false, src_match = false, saw_dst = false, dst_match = false;
+    for (int i = 0; i < m->npl; i++) {
+        struct ike_notify n;
+        if (m->pl[i].type != IKE_PL_NOTIFY || ike_parse_notify(m->pl[i].body, m->pl[i].len, &n))
+            continue;
+        if (n.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
+            saw_src = true;
+            if (n.len == 20 && !memcmp(n.data, hs, 20)) src_match = true;
+        } else if (n.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
+            saw_dst = true;
+            if (n.len == 20 && !memcmp(n.data, hd, 20)) dst_match = true;
+        }
+    }
+    sa->nat_remote = saw_src && !src_match;
+    sa->nat_local = saw_dst && !dst_match;
+
+    struct ike_wbuf w;
+    ikew_init(&w, ike->txbuf, sizeof ike->txbuf);
+    struct ike_hdr h = {.spi_i = sa->spi_i,
+                        .spi_r = sa->spi_r,
+                        .major = 2,
+                        .exchange = IKE_SA_INIT,
+                        .flags = IKE_FLAG_RESPONSE,
+                        .msgid = 0};
+    ikew_hdr(&w, &h);
+    put_choice(&w, IKE_PROTO_IKE, &ch, NULL, 0);
+    ikew_ke(&w, ch.dh, pub, publen);
+    ikew_nonce(&w, nr, sizeof nr);
+    if (saw_src || saw_dst) {
+        natd_hash(sa->spi_i, sa->spi_r, local, hs);
+        natd_hash(sa->spi_i, sa->spi_r, remote, hd);
+        ikew_notify(&w, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, hs, 20);
+        ikew_notify(&w, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, hd, 20);
+    }
+    uint8_t certreq[20 * 16];
+    size_t crl = ike->policy.certreq ? ike->policy.certreq(ike->policy.ctx, certreq, sizeof certreq)
+                                     : 0;
+    if (crl) ikew_cert(&w, IKE_PL_CERTREQ, IKE_CERT_X509_SIG, certreq, crl);
+    if (sig_hashes) {
+        /* RFC 7427 §4: the hashes we verify with. */
+        static const uint8_t ours[] = {0, 2, 0, 3, 0, 4};
+        ikew_notify(&w, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, ours, sizeof ours);
+    }
+    size_t n = ikew_finish(&w);
+    if (!n) {
+        ike_sa_destroy(sa, "response too large");
+        goto out;
+    }
+    sa->ni = dup_bytes(ni, nilen);
+    sa->nilen = nilen;
+    sa->nr = dup_bytes(nr, sizeof nr);
+    sa->nrlen = sizeof nr;
+    sa->init_req = dup_bytes(m->raw, m->rawlen);
+    sa->init_req_len = m->rawlen;
+    sa->init_resp = dup_bytes(ike->txbuf, n);
+    sa->init_resp_len = n;
+    OPENSSL_cleanse(nr, sizeof nr);
+    if (!sa->ni || !sa->nr || !sa->init_req || !sa->init_resp) {
+        ike_sa_destroy(sa, "out of memory");
+        goto out;
+    }
+    if (ike_dbg_packet.on) {
+        struct ike_msg *mm = malloc(sizeof *mm);
+        uint8_t crit;
+        if (mm && !ike_msg_parse(sa->init_resp, n, mm, &crit))
+            ike_dbg_msg(ike, true, remote, mm, NULL, 0);
+        free(mm);
+    }
+    ike_send_raw(ike, local, remote, sa->init_resp, n);
+out:
+    free(sapl);
+    free(props);
+}
+
+/* ---- protected messages ---- */
+
+/* Start a protected message of ours (a response to msgid, or a request). */
+static void msg_begin(struct ike_sa *sa, struct ike_wbuf *w, uint8_t exchange, bool response,
+                      uint32_t msgid)
+{
+    struct ike *ike = sa->ike;
+    ikew_init(w, ike->txbuf, sizeof ike->txbuf);
+    struct ike_hdr h = {.spi_i = sa->spi_i,
+                        .spi_r = sa->spi_r,
+                        .major = 2,
+                        .exchange = exchange,
+                        .flags = response ? IKE_FLAG_RESPONSE : 0,
+                        .msgid = msgid};
+    ikew_hdr(w, &h);
+    ikew_sk_begin(w, ike_suite_iv_len(&sa->keys.suite));
+}
+
+/* Close, encrypt and send; responses are cached for retransmissions, requests kept for our
+ * own retransmits. Returns false if the message could not be built. */
+static bool msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
+{
+    struct ike *ike = sa->ike;
+    size_t sk_off = w->sk_off;
+    ikew_sk_end(w, ike_suite_block(&sa->keys.suite), ike_suite_icv_len(&sa->keys.suite));
+    size_t n = ikew_finish(w);
+    if (!n) return false;
+    if (ike_dbg_packet.on) {
+        /* Summarise before encryption: the inner chain is still plaintext. */
+        struct ike_msg *mm = malloc(sizeof *mm);
+        struct ike_pl *in = malloc(sizeof(struct ike_pl) * IKE_MAX_PAYLOADS);
+        uint8_t crit;
+        int nin = 0;
+        if (mm && in && !ike_msg_parse(ike->txbuf, n, mm, &crit) && mm->sk >= 0) {
+            size_t ivl = ike_suite_iv_len(&sa->keys.suite), icv = ike_suite_icv_len(&sa->keys.suite);
+            const uint8_t *b = mm->pl[mm->sk].body + ivl;
+            size_t bl = mm->pl[mm->sk].len - ivl - icv;
+            size_t pad = bl ? b[bl - 1] : 0;
+            if (pad + 1 <= bl &&
+                !ike_payloads_walk(mm->sk_next, b, bl - pad - 1, in, IKE_MAX_PAYLOADS, &nin, &crit))
+                ike_dbg_msg(ike, true, &sa->remote, mm, in, nin);
+        }
+        free(mm);
+        free(in);
+    }
+    if (ike_sk_seal(&sa->keys, false, ++sa->iv_counter, ike->txbuf, n, sk_off)) return false;
+    uint8_t *copy = dup_bytes(ike->txbuf, n);
+    if (!copy) return false;
+    if (response) {
+        free(sa->last_resp);
+        sa->last_resp = copy;
+        sa->last_resp_len = n;
+    } else {
+        free(sa->req);
+        sa->req = copy;
+        sa->req_len = n;
+        sa->req_tries = 1;
+        sa->req_due = loop_now(ike->loop) + IKE_RETRANSMIT_MS;
+        ike_sa_arm(sa);
+    }
+    ike_send_raw(ike, &sa->local, &sa->remote, copy, n);
+    return true;
+}
+
+/* An error notify as the whole (protected) response. */
+static void respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type)
+{
+    struct ike_wbuf w;
+    msg_begin(sa, &w, m->hdr.exchange, true, m->hdr.msgid);
+    ikew_notify(&w, 0, NULL, 0, type, NULL, 0);
+    msg_send(sa, &w, true);
+}
+
+static void id_text(uint8_t type, const uint8_t *d, size_t len, char *out, size_t cap)
+{
+    char tmp[INET_ADDRSTRLEN];
+    switch (type) {
+    case IKE_ID_IPV4_ADDR:
+        if (len == 4) {
+            inet_ntop(AF_INET, d, tmp, sizeof tmp);
+            snprintf(out, cap, "%s", tmp);
+            return;
+        }
+        break;
+    case IKE_ID_FQDN:
+    case IKE_ID_RFC822_ADDR:
+    case IKE_ID_KEY_ID: {
+        size_t k = 0;
+        for (size_t i = 0; i < len && k + 1 < cap; i++)
+            out[k++] = d[i] >= 0x20 && d[i] < 0x7f ? (char)d[i] : '.';
+        out[k] = '\0';
+        return;
+    }
+    case IKE_ID_DER_ASN1_DN:
+        if (ike_auth_dn_text(d, len, out, cap) == 0) return;
+        break;
+    }
+    snprintf(out, cap, "(id type %u, %zu bytes)", type, len);
+}
+
+/* ---- traffic selectors (§2.9) ---- */
+
+static uint32_t ts_lo(const struct ike_ts *t)
+{
+    uint32_t v;
+    memcpy(&v, t->saddr, 4);
+    return ntohl(v);
+}
+static uint32_t ts_hi(const struct ike_ts *t)
+{
+    uint32_t v;
+    memcpy(&v, t->eaddr, 4);
+    return ntohl(v);
+}
+
+static void ts_set_range(struct ike_ts *t, uint32_t lo, uint32_t hi)
+{
+    uint32_t a = htonl(lo), b = htonl(hi);
+    memcpy(t->saddr, &a, 4);
+    memcpy(t->eaddr, &b, 4);
+}
+
+/* Keep the IPv4 selectors (this gateway's data plane is IPv4); with a pool address the
+ * initiator's side narrows to that address (§2.9, RFC 7296 §3.15.4's example). */
+static int narrow(const struct ike_ts_set *in, uint32_t only_addr, struct ike_ts_set *out)
+{
+    out->n = 0;
+    for (int i = 0; i < in->n; i++) {
+        const struct ike_ts *t = &in->ts[i];
+        if (t->type != IKE_TS_IPV4_ADDR_RANGE || ts_lo(t) > ts_hi(t) || t->sport > t->eport)
+            continue;
+        struct ike_ts n = *t;
+        if (only_addr) {
+            uint32_t a = ntohl(only_addr);
+            if (a < ts_lo(t) || a > ts_hi(t)) continue;
+            ts_set_range(&n, a, a);
+        }
+        out->ts[out->n++] = n;
+        if (only_addr) break; /* one selector for the address */
+    }
+    return out->n ? 0 : -1;
+}
+
+/* ---- CHILD_SA ---- */
+
+struct child_req {
+    const struct ike_sa_pl *sa;
+    struct ike_ts_set tsi, tsr;
+    uint16_t ke_group;
+    const uint8_t *ke;
+    size_t ke_len;
+};
+
+/* Negotiate and install one CHILD_SA; appends SA (+KE) + TSi + TSr to w on success.
+ * Returns 0, or the notify type to answer with. */
+static uint16_t child_create(struct ike_sa *sa, const struct child_req *cr, const uint8_t *ni,
+                             size_t nilen, const uint8_t *nr, size_t nrlen,
+                             const struct ike_prop_cfg *esp, int nesp, uint32_t lifetime,
+                             struct ike_wbuf *w, bool with_nonce, struct ike_child **made)
+{
+    struct ike *ike = sa->ike;
+    struct choice ch;
+    uint16_t alt = 0;
+    if (choose(cr->sa, esp, nesp, IKE_PROTO_ESP, cr->ke_group, &ch, &alt)) {
+        ike->st.child_failed++;
+        if (alt && cr->ke_group) return IKE_N_INVALID_KE_PAYLOAD;
+        return IKE_N_NO_PROPOSAL_CHOSEN;
+    }
+    struct ike_ts_set *ti = malloc(sizeof *ti), *tr = malloc(sizeof *tr);
+    struct ike_child *c = calloc(1, sizeof *c);
+    uint16_t err = 0;
+    if (!ti || !tr || !c) {
+        err = IKE_N_TEMPORARY_FAILURE;
+        goto fail;
+    }
+    if (narrow(&cr->tsi, sa->vip, ti) || narrow(&cr->tsr, 0, tr)) {
+        err = IKE_N_TS_UNACCEPTABLE;
+        goto fail;
+    }
+    /* PFS (§1.3.1): a fresh DH for this CHILD_SA. */
+    uint8_t gir[IKE_MAX_DH_LEN], pub[IKE_MAX_DH_LEN];
+    size_t girlen = 0, publen = 0;
+    if (ch.dh) {
+        struct ike_dh *dh = ike_dh_new(ch.dh);
+        if (dh && cr->ke_len == ike_dh_pub_len(ch.dh))
+            girlen = ike_dh_shared(dh, cr->ke, cr->ke_len, gir, sizeof gir);
+        if (girlen) publen = ike_dh_public(dh, pub, sizeof pub);
+        ike_dh_free(dh);
+        if (!girlen || !publen) {
+            err = IKE_N_NO_PROPOSAL_CHOSEN;
+            goto fail;
+        }
+    }
+    struct ike_child_kernel *k = &c->k;
+    k->local = sa->local;
+    k->remote = sa->remote;
+    k->encap = sa->nat_local || sa->nat_remote;
+    memcpy(&k->spi_out, ch.spi, 4);
+    k->spi_out = ntohl(k->spi_out);
+    k->reqid = ike->next_reqid++;
+    if (ike->next_reqid >= IKE_REQID_BASE + IKE_REQID_COUNT) ike->next_reqid = IKE_REQID_BASE;
+    k->encr = ch.encr, k->keylen = ch.keylen, k->integ = ch.integ;
+    k->ts_local = *tr;
+    k->ts_remote = *ti;
+    k->vtemplate = sa->vtemplate;
+    k->client_ip = sa->vip;
+    k->lifetime_s = lifetime;
+    /* The CHILD_SA has no PRF of its own; the IKE SA's keeps the suite valid. */
+    struct ike_suite s = {ch.encr, ch.keylen, ch.integ, sa->keys.suite.prf, 0};
+    k->enc_key_len = ike_suite_enc_key_len(&s);
+    k->integ_key_len = ike_suite_integ_key_len(&s);
+    if (ike->has_kernel) {
+        int rc = ike->kernel.alloc_spi(ike->kernel.ctx, &sa->local, &sa->remote, k->reqid,
+                                       &k->spi_in);
+        if (rc) {
+            char ep[48];
+            ilog(LOG_SEV_ERRORS, "CRYPTO", "IPSEC_SPI_FAILED",
+                 "Kernel refused an SPI for peer %s: %s", ike_ep_str(&sa->remote, ep, sizeof ep),
+                 strerror(-rc));
+            err = IKE_N_NO_PROPOSAL_CHOSEN;
+            goto fail;
+        }
+    } else {
+        do {
+            ike_random(&k->spi_in, 4);
+        } while (k->spi_in < 256); /* RFC 4303 §2.1: 1-255 are reserved */
+    }
+    /* §2.17: i->r encryption, i->r integrity, r->i encryption, r->i integrity. */
+    size_t kl = k->enc_key_len + k->integ_key_len;
+    uint8_t keymat[2 * (IKE_MAX_KEY_LEN + IKE_MAX_PRF_LEN)];
+    if (ike_derive_child_keymat(&sa->keys, girlen ? gir : NULL, girlen, ni, nilen, nr, nrlen,
+                                keymat, 2 * kl)) {
+        err = IKE_N_TEMPORARY_FAILURE;
+        goto fail;
+    }
+    memcpy(k->key_in, keymat, kl);
+    memcpy(k->key_out, keymat + kl, kl);
+    OPENSSL_cleanse(keymat, sizeof keymat);
+    OPENSSL_cleanse(gir, sizeof gir);
+    if (ike->has_kernel) {
+        int rc = ike->kernel.add_child(ike->kernel.ctx, k);
+        if (rc) {
+            char ep[48];
+            ilog(LOG_SEV_ERRORS, "CRYPTO", "IPSEC_SA_INSTALL_FAILED",
+                 "Kernel refused the IPsec SAs for peer %s (SPI in 0x%08X out 0x%08X, %s): %s",
+                 ike_ep_str(&sa->remote, ep, sizeof ep), k->spi_in, k->spi_out,
+                 ike_encr_name(k->encr), strerror(-rc));
+            err = IKE_N_NO_PROPOSAL_CHOSEN;
+            goto fail;
+        }
+        c->installed = true;
+    }
+    c->created = loop_now(ike->loop);
+    c->created_wall = time(NULL);
+    c->dh = ch.dh;
+    c->next = sa->children;
+    sa->children = c;
+    ike->nchildren++;
+    ike->st.child_up++;
+    uint32_t spi_be = htonl(k->spi_in);
+    put_choice(w, IKE_PROTO_ESP, &ch, (const uint8_t *)&spi_be, 4);
+    if (with_nonce) ikew_nonce(w, nr, nrlen);
+    if (ch.dh) ikew_ke(w, ch.dh, pub, publen);
+    ikew_ts(w, IKE_PL_TSI, ti);
+    ikew_ts(w, IKE_PL_TSR, tr);
+    if (made) *made = c;
+    free(ti);
+    free(tr);
+    return 0;
+fail:
+    ike->st.child_failed++;
+    OPENSSL_cleanse(gir, sizeof gir);
+    if (c) {
+        OPENSSL_cleanse(c, sizeof *c);
+        free(c);
+    }
+    free(ti);
+    free(tr);
+    return err;
+}
+
+static int child_req_parse(const struct ike_pl *pl, int npl, struct child_req *cr,
+                           struct ike_sa_pl *sabuf)
+{
+    const struct ike_pl *psa = ike_pl_find(pl, npl, IKE_PL_SA);
+    const struct ike_pl *pti = ike_pl_find(pl, npl, IKE_PL_TSI);
+    const struct ike_pl *ptr = ike_pl_find(pl, npl, IKE_PL_TSR);
+    if (!psa || !pti || !ptr) return -1;
+    if (ike_parse_sa(psa->body, psa->len, sabuf) || ike_parse_ts(pti->body, pti->len, &cr->tsi) ||
+        ike_parse_ts(ptr->body, ptr->len, &cr->tsr))
+        return -2;
+    cr->sa = sabuf;
+    const struct ike_pl *pke = ike_pl_find(pl, npl, IKE_PL_KE);
+    if (pke) {
+        struct ike_ke ke;
+        if (ike_parse_ke(pke->body, pke->len, &ke)) return -2;
+        cr->ke_group = ke.group;
+        cr->ke = ke.data;
+        cr->ke_len = ke.len;
+    }
+    return 0;
+}
+
+/* ---- IKE_AUTH ---- */
+
+static void establish(struct ike_sa *sa)
+{
+    struct ike *ike = sa->ike;
+    char ep[48];
+    ike->half_open--;
+    ike->established++;
+    ike->st.sa_up++;
+    sa->state = SA_ESTABLISHED;
+    ike_sa_drop_i(sa);
+    int64_t now = loop_now(ike->loop);
+    sa->expires = now + (int64_t)sa->lifetime * 1000;
+    if (sa->dpd != IKE_DPD_OFF && sa->dpd_interval)
+        sa->dpd_due = now + (int64_t)sa->dpd_interval * 1000;
+    if (sa->nat_local && sa->nat_keepalive)
+        sa->keepalive_due = now + (int64_t)sa->nat_keepalive * 1000;
+    ike_sa_arm(sa);
+    ilog(LOG_SEV_NOTIFICATIONS, "CRYPTO", "IKEV2_SESSION_STATUS",
+         "Crypto tunnel v2 is UP. Peer %s Id: %s", ike_ep_str(&sa->remote, ep, sizeof ep),
+         sa->peer_id);
+}
+
+/* §2.15: <signed octets> for the peer's or our AUTH. */
+static uint8_t *octets(struct ike_sa *sa, bool initiator, const struct ike_pl *id, size_t *len)
+{
+    if (initiator)
+        return ike_signed_octets(sa->keys.suite.prf, sa->keys.sk_pi, sa->keys.prf_len, sa->init_req,
+                                 sa->init_req_len, sa->nr, sa->nrlen, id->body, id->len, len);
+    return ike_signed_octets(sa->keys.suite.prf, sa->keys.sk_pr, sa->keys.prf_len, sa->init_resp,
+                             sa->init_resp_len, sa->ni, sa->nilen, id->body, id->len, len);
+}
+
+static void auth_fail(struct ike_sa *sa, const struct ike_msg *m, const char *why)
+{
+    struct ike *ike = sa->ike;
+    char ep[48];
+    ike->st.sa_failed_auth++;
+    ilog(LOG_SEV_WARNINGS, "IKEV2", "AUTH_FAILED", "Authentication of peer %s (Id: %s) failed: %s",
+         ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id[0] ? sa->peer_id : "unknown", why);
+    respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED);
+    /* The SA stays half-open only to answer a retransmission; it times out. */
+    sa->expires = loop_now(ike->loop) + 5000;
+    sa->rx_next = 2;
+    ike_sa_arm(sa);
+}
+
+static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *pl, int npl)
+{
+    struct ike *ike = sa->ike;
+    ike->st.auth_in++;
+    const struct ike_pl *pid = ike_pl_find(pl, npl, IKE_PL_IDI);
+    const struct ike_pl *pauth = ike_pl_find(pl, npl, IKE_PL_AUTH);
+    struct ike_id idi;
+    struct ike_auth au;
+    if (!pid || ike_parse_id(pid->body, pid->len, &idi)) {
+        ike_drop(ike, IKE_DROP_MISSING, &sa->remote, "IKE_AUTH without IDi");
+        respond_notify(sa, m, IKE_N_INVALID_SYNTAX);
+        sa->rx_next = 2;
+        return;
+    }
+    id_text(idi.type, idi.data, idi.len, sa->peer_id, sizeof sa->peer_id);
+    if (!pauth || ike_parse_auth(pauth->body, pauth->len, &au)) {
+        /* No AUTH: the peer wants EAP (§2.16), which this gateway does not offer. */
+        auth_fail(sa, m, pauth ? "malformed AUTH" : "EAP not supported");
+        return;
+    }
+
+    /* The peer's certificate chain: the first CERT is the end entity (§3.6). */
+    const uint8_t *certs[8];
+    size_t certlens[8];
+    int ncert = 0;
+    for (int i = 0; i < npl && ncert < 8; i++) {
+        struct ike_cert c;
+        if (pl[i].type == IKE_PL_CERT && !ike_parse_cert(pl[i].body, pl[i].len, &c) &&
+            c.encoding == IKE_CERT_X509_SIG)
+            certs[ncert] = c.data, certlens[ncert++] = c.len;
+    }
+    struct ike_pki_cert *peer_cert = NULL;
+    char why[160] = "";
+    if (ncert) {
+        peer_cert = ike_auth_cert_parse(certs[0], certlens[0]);
+        if (!peer_cert) {
+            auth_fail(sa, m, "unparsable certificate");
+            return;
+        }
+    }
+    struct ike_profile_view *v = calloc(1, sizeof *v);
+    size_t olen = 0;
+    uint8_t *oct = NULL;
+    if (!v) goto out;
+    struct ike_peer_info pi = {.local = sa->local,
+                               .remote = sa->remote,
+                               .id_type = idi.type,
+                               .id_data = idi.data,
+                               .id_len = idi.len,
+                               .auth_method = au.method,
+                               .cert = peer_cert ? ike_auth_cert_handle(peer_cert) : NULL};
+    if (ike->policy.profile(ike->policy.ctx, &pi, v, why, sizeof why)) {
+        auth_fail(sa, m, why[0] ? why : "no matching profile");
+        goto out;
+    }
+    snprintf(sa->profile, sizeof sa->profile, "%s", v->name);
+    oct = octets(sa, true, pid, &olen);
+    if (!oct) goto out;
+
+    /* Verify the peer (§2.15). */
+    if (au.method == IKE_AUTH_PSK) {
+        if (!(v->auth_remote & IKE_AM_PSK) || !v->psk_remote_len) {
+            auth_fail(sa, m, !(v->auth_remote & IKE_AM_PSK) ? "pre-share not allowed by profile"
+                                                              : "no pre-shared key for peer");
+            goto out;
+        }
+        uint8_t want[IKE_MAX_PRF_LEN];
+        size_t wl = ike_psk_auth(sa->keys.suite.prf, v->psk_remote, v->psk_remote_len, oct, olen,
+                                 want);
+        if (!wl || au.len != wl || !ike_ct_equal(want, au.data, wl)) {
+            auth_fail(sa, m, "pre-shared key mismatch");
+            goto out;
+        }
+        sa->auth_remote = IKE_AM_PSK;
+    } else {
+        if (!peer_cert) {
+            auth_fail(sa, m, "signature without certificate");
+            goto out;
+        }
+        unsigned am = ike_auth_cert_is_ecdsa(peer_cert) ? IKE_AM_ECDSA : IKE_AM_RSA;
+        if (!(v->auth_remote & am)) {
+            auth_fail(sa, m, am == IKE_AM_ECDSA ? "ecdsa-sig not allowed by profile"
+                                                : "rsa-sig not allowed by profile");
+            goto out;
+        }
+        if (!v->trustpoint) {
+            auth_fail(sa, m, "no trustpoint to verify the certificate");
+            goto out;
+        }
+        if (ike_auth_verify_chain(v->trustpoint, peer_cert, certs + 1, certlens + 1, ncert - 1,
+                                 time(NULL), why, sizeof why)) {
+            auth_fail(sa, m, why);
+            goto out;
+        }
+        if (!ike_auth_cert_matches_id(peer_cert, idi.type, idi.data, idi.len)) {
+            auth_fail(sa, m, "identity not in certificate");
+            goto out;
+        }
+        if (ike_auth_verify(peer_cert, au.method, au.data, au.len, oct, olen, why,
+                                sizeof why)) {
+            auth_fail(sa, m, why);
+            goto out;
+        }
+        sa->auth_remote = (uint8_t)am;
+    }
+    free(oct);
+    oct = NULL;
+
+    /* Our identity and AUTH. */
+    uint8_t idbody[4 + 512];
+    size_t idlen = 0;
+    idbody[0] = v->id_type;
+    idbody[1] = idbody[2] = idbody[3] = 0;
+    if (v->id_type == IKE_ID_IPV4_ADDR && v->id_len == 0) {
+        memcpy(idbody + 4, &sa->local.addr, 4);
+        idlen = 4;
+    } else if (v->id_type == IKE_ID_DER_ASN1_DN && v->id_len == 0) {
+        idlen = v->signer ? ike_auth_signer_subject(v->signer, idbody + 4, sizeof idbody - 4) : 0;
+        if (!idlen) {
+            auth_fail(sa, m, "identity local dn without a certificate");
+            goto out;
+        }
+    } else {
+        idlen = v->id_len < sizeof idbody - 4 ? v->id_len : sizeof idbody - 4;
+        memcpy(idbody + 4, v->id_data, idlen);
+    }
+    id_text(idbody[0], idbody + 4, idlen, sa->local_id, sizeof sa->local_id);
+    struct ike_pl idr = {.type = IKE_PL_IDR, .body = idbody, .len = idlen + 4};
+    oct = octets(sa, false, &idr, &olen);
+    if (!oct) goto out;
+    uint8_t authdata[1024];
+    size_t alen = 0;
+    uint8_t method = IKE_AUTH_PSK;
+    if (v->auth_local == IKE_AM_PSK) {
+        if (!v->psk_local_len) {
+            auth_fail(sa, m, "no local pre-shared key");
+            goto out;
+        }
+        alen = ike_psk_auth(sa->keys.suite.prf, v->psk_local, v->psk_local_len, oct, olen,
+                            authdata);
+    } else {
+        if (!v->signer) {
+            auth_fail(sa, m, "no certificate/key to sign with (trustpoint)");
+            goto out;
+        }
+        alen = sizeof authdata;
+        if (ike_auth_sign(v->signer, sa->sig_hashes, oct, olen, &method, authdata, &alen, why,
+                              sizeof why)) {
+            auth_fail(sa, m, why);
+            goto out;
+        }
+    }
+    sa->auth_local = (uint8_t)v->auth_local;
+
+    /* Session parameters from the profile. */
+    snprintf(sa->pool, sizeof sa->pool, "%s", v->pool);
+    sa->vtemplate = v->vtemplate;
+    sa->dpd = v->dpd;
+    sa->dpd_interval = v->dpd_interval;
+    sa->dpd_retry = v->dpd_retry;
+    sa->nat_keepalive = v->nat_keepalive;
+
+    struct ike_wbuf w;
+    msg_begin(sa, &w, IKE_AUTH, true, m->hdr.msgid);
+    ikew_id(&w, IKE_PL_IDR, idbody[0], idbody + 4, idlen);
+    if (v->auth_local != IKE_AM_PSK) {
+        uint8_t cert[8192];
+        size_t cl = ike_auth_signer_cert(v->signer, cert, sizeof cert);
+        if (cl) ikew_cert(&w, IKE_PL_CERT, IKE_CERT_X509_SIG, cert, cl);
+    }
+    ikew_auth(&w, method, authdata, alen);
+
+    /* §3.15: configuration payload. */
+    const struct ike_pl *pcp = ike_pl_find(pl, npl, IKE_PL_CP);
+    struct ike_cp cp;
+    bool cp_failed = false;
+    if (pcp && !ike_parse_cp(pcp->body, pcp->len, &cp) && cp.cfg_type == IKE_CFG_REQUEST) {
+        bool want_addr = false;
+        for (int i = 0; i < cp.nattr; i++)
+            if (cp.a[i].type == IKE_CA_INTERNAL_IP4_ADDRESS) want_addr = true;
+        if (want_addr) {
+            if (!sa->pool[0] || !ike->policy.pool_alloc ||
+                ike->policy.pool_alloc(ike->policy.ctx, sa->pool, sa->peer_id, &sa->vip)) {
+                char ep[48];
+                ilog(LOG_SEV_WARNINGS, "IKEV2", "POOL_FAILED",
+                     "No address for peer %s (Id: %s) from pool %s",
+                     ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id,
+                     sa->pool[0] ? sa->pool : "(none configured)");
+                sa->vip = 0;
+                cp_failed = true;
+            }
+        }
+        if (!cp_failed) {
+            struct ike_cp rep = {.cfg_type = IKE_CFG_REPLY};
+            uint8_t vals[IKE_MAX_CP_ATTRS][8];
+            int nv = 0;
+            if (sa->vip) {
+                memcpy(vals[nv], &sa->vip, 4);
+                rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_ADDRESS, 4, vals[nv++]};
+            }
+            if (v->netmask) {
+                memcpy(vals[nv], &v->netmask, 4);
+                rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_NETMASK, 4, vals[nv++]};
+            }
+            for (int i = 0; i < 2; i++)
+                if (v->dns[i]) {
+                    memcpy(vals[nv], &v->dns[i], 4);
+                    rep.a[rep.nattr++] =
+                        (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_DNS, 4, vals[nv++]};
+                }
+            for (int i = 0; i < v->nroutes && nv < IKE_MAX_CP_ATTRS && rep.nattr < IKE_MAX_CP_ATTRS;
+                 i++) {
+                memcpy(vals[nv], &v->routes[i].addr, 4);
+                memcpy(vals[nv] + 4, &v->routes[i].mask, 4);
+                rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_SUBNET, 8, vals[nv++]};
+            }
+            if (v->def_domain[0] && rep.nattr < IKE_MAX_CP_ATTRS)
+                rep.a[rep.nattr++] = (struct ike_cp_attr){
+                    IKE_CA_INTERNAL_DNS_DOMAIN, (uint16_t)strlen(v->def_domain),
+                    (const uint8_t *)v->def_domain};
+            ikew_cp(&w, &rep);
+        }
+    }
+
+    /* The first CHILD_SA (§1.2). A failure leaves the IKE SA up (§1.2 last paragraph). */
+    struct child_req cr = {0};
+    struct ike_sa_pl *sabuf = malloc(sizeof *sabuf);
+    int prc = sabuf ? child_req_parse(pl, npl, &cr, sabuf) : -2;
+    if (prc == 0 && cp_failed) {
+        ikew_notify(&w, 0, NULL, 0, IKE_N_INTERNAL_ADDRESS_FAILURE, NULL, 0);
+        ike->st.child_failed++;
+    } else if (prc == 0) {
+        cr.ke_group = 0; /* no KE in IKE_AUTH: any DH in the ESP proposal is ignored */
+        struct ike_prop_cfg *esp = v->esp.p;
+        for (int i = 0; i < v->esp.n; i++) esp[i].ndh = 0;
+        uint16_t err = child_create(sa, &cr, sa->ni, sa->nilen, sa->nr, sa->nrlen, esp, v->esp.n,
+                                    v->child_lifetime, &w, false, NULL);
+        if (err) ikew_notify(&w, 0, NULL, 0, err, NULL, 0);
+        /* Keep the ESP proposals for later CREATE_CHILD_SA exchanges. */
+    } else if (prc == -2) {
+        ikew_notify(&w, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+    }
+    free(sabuf);
+    sa->rx_next = m->hdr.msgid + 1;
+    sa->lifetime = v->lifetime ? v->lifetime : 86400;
+    if (!msg_send(sa, &w, true)) {
+        ike_sa_destroy(sa, "IKE_AUTH response too large");
+        goto out;
+    }
+    establish(sa);
+    OPENSSL_cleanse(sa->ni, sa->nilen); /* keep until here: the first CHILD_SA needed them */
+    free(sa->init_req);
+    free(sa->init_resp);
+    sa->init_req = sa->init_resp = NULL;
+out:
+    if (oct) OPENSSL_cleanse(oct, olen);
+    free(oct);
+    if (v) OPENSSL_cleanse(v, sizeof *v);
+    free(v);
+    ike_auth_cert_free(peer_cert);
+}
+
+/* ---- CREATE_CHILD_SA ---- */
+
+static struct ike_child *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
+{
+    for (struct ike_child *c = sa->children; c; c = c->next)
+        if (c->k.spi_out == spi) return c;
+    return NULL;
+}
+
+/* §2.18: rekey of the IKE SA itself. */
+static void rekey_ike(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *pl, int npl,
+                      const struct ike_sa_pl *sapl, const uint8_t *ni, size_t nilen)
+{
+    struct ike *ike = sa->ike;
+    const struct ike_pl *pke = ike_pl_find(pl, npl, IKE_PL_KE);
+    struct ike_ke ke;
+    if (!pke || ike_parse_ke(pke->body, pke->len, &ke)) {
+        respond_notify(sa, m, IKE_N_INVALID_SYNTAX);
+        return;
+    }
+    struct ike_prop_list *props = malloc(sizeof *props);
+    if (!props) return;
+    props->n = 0;
+    ike->policy.ike_proposals(ike->policy.ctx, sa->local.addr, props);
+    struct choice ch;
+    uint16_t alt = 0;
+    int rc = choose(sapl, props->p, props->n, IKE_PROTO_IKE, ke.group, &ch, &alt);
+    free(props);
+    if (rc || ch.spi_size != 8) {
+        if (alt) {
+            struct ike_wbuf w;
+            uint8_t g[2] = {(uint8_t)(alt >> 8), (uint8_t)alt};
+            msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
+            ikew_notify(&w, 0, NULL, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+            msg_send(sa, &w, true);
+        } else {
+            respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN);
+        }
+        return;
+    }
+    struct ike_dh *dh = ike_dh_new(ch.dh);
+    uint8_t gir[IKE_MAX_DH_LEN], pub[IKE_MAX_DH_LEN];
+    size_t girlen = dh && ke.len == ike_dh_pub_len(ch.dh)
+                        ? ike_dh_shared(dh, ke.data, ke.len, gir, sizeof gir)
+                        : 0;
+    size_t publen = girlen ? ike_dh_public(dh, pub, sizeof pub) : 0;
+    ike_dh_free(dh);
+    if (!publen) {
+        respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN);
+        return;
+    }
+    uint64_t new_spi_i = 0;
+    for (int i = 0; i < 8; i++) new_spi_i = new_spi_i << 8 | ch.spi[i];
+    struct ike_sa *ns = ike_sa_new(ike, &sa->local, &sa->remote, new_spi_i);
+    if (!ns) {
+        OPENSSL_cleanse(gir, sizeof gir);
+        respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE);
+        return;
+    }
+    uint8_t nr[IKE_NONCE_LEN];
+    ike_random(nr, sizeof nr);
+    struct ike_suite suite = {ch.encr, ch.keylen, ch.integ, ch.prf, ch.dh};
+    rc = ike_derive_rekeyed_keys(sa->keys.suite.prf, sa->keys.sk_d, sa->keys.prf_len, &suite, ni,
+                                 nilen, nr, sizeof nr, gir, girlen, ns->spi_i, ns->spi_r, &ns->keys);
+    OPENSSL_cleanse(gir, sizeof gir);
+    if (rc) {
+        ike_sa_destroy(ns, "rekey key derivation failed");
+        respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN);
+        return;
+    }
+    /* Answer on the old SA, then move everything to the new one. */
+    struct ike_wbuf w;
+    uint8_t spi[8];
+    be64(spi, ns->spi_r);
+    msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
+    put_choice(&w, IKE_PROTO_IKE, &ch, spi, 8);
+    ikew_nonce(&w, nr, sizeof nr);
+    ikew_ke(&w, ch.dh, pub, publen);
+    OPENSSL_cleanse(nr, sizeof nr);
+    if (!msg_send(sa, &w, true)) {
+        ike_sa_destroy(ns, "rekey response too large");
+        return;
+    }
+    ns->natt = sa->natt;
+    ns->nat_local = sa->nat_local, ns->nat_remote = sa->nat_remote;
+    ns->redirect_supported = sa->redirect_supported;
+    ns->sig_hashes = sa->sig_hashes;
+    memcpy(ns->profile, sa->profile, sizeof ns->profile);
+    memcpy(ns->peer_id, sa->peer_id, sizeof ns->peer_id);
+    memcpy(ns->local_id, sa->local_id, sizeof ns->local_id);
+    memcpy(ns->pool, sa->pool, sizeof ns->pool);
+    ns->vip = sa->vip;
+    sa->vip = 0; /* the address moves with the session */
+    ns->dpd = sa->dpd, ns->dpd_interval = sa->dpd_interval, ns->dpd_retry = sa->dpd_retry;
+    ns->nat_keepalive = sa->nat_keepalive;
+    ns->auth_local = sa->auth_local, ns->auth_remote = sa->auth_remote;
+    ns->vtemplate = sa->vtemplate;
+    ns->children = sa->children;
+    sa->children = NULL;
+    ns->rx_next = 0;
+    ns->lifetime = sa->lifetime;
+    establish(ns);
+    ike->st.ike_rekeys++;
+    /* The old SA waits for the initiator's DELETE (§2.18). */
+    sa->state = SA_REKEYED;
+    ike->established--;
+    sa->dpd_due = 0;
+    sa->keepalive_due = 0;
+    sa->expires = loop_now(ike->loop) + IKE_HALF_OPEN_MS;
+    ike_sa_arm(sa);
+}
+
+static void create_child(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *pl,
+                         int npl)
+{
+    struct ike *ike = sa->ike;
+    ike->st.child_in++;
+    const struct ike_pl *pno = ike_pl_find(pl, npl, IKE_PL_NONCE);
+    const struct ike_pl *psa = ike_pl_find(pl, npl, IKE_PL_SA);
+    struct ike_sa_pl *sapl = malloc(sizeof *sapl);
+    if (!sapl) return;
+    if (!pno || !psa || ike_parse_nonce(pno->body, pno->len) ||
+        ike_parse_sa(psa->body, psa->len, sapl) || sapl->nprop < 1) {
+        respond_notify(sa, m, IKE_N_INVALID_SYNTAX);
+        free(sapl);
+        return;
+    }
+    if (sapl->prop[0].proto == IKE_PROTO_IKE) {
+        if (sa->state != SA_ESTABLISHED) {
+            respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE);
+        } else {
+            rekey_ike(sa, m, pl, npl, sapl, pno->body, pno->len);
+        }
+        free(sapl);
+        return;
+    }
+    free(sapl);
+    if (sa->state != SA_ESTABLISHED) {
+        respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE);
+        return;
+    }
+    /* A CHILD_SA rekey names the old one by the SPI it receives on (= our outbound). */
+    struct ike_notify rk;
+    struct ike_child *old = NULL;
+    if (notify_find(pl, npl, IKE_N_REKEY_SA, &rk)) {
+        uint32_t spi = 0;
+        if (rk.spi_size == 4) {
+            memcpy(&spi, rk.spi, 4);
+            old = child_by_spi_out(sa, ntohl(spi));
+        }
+        if (!old) {
+            struct ike_wbuf w;
+            msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
+            ikew_notify(&w, IKE_PROTO_ESP, rk.spi, rk.spi_size, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+            msg_send(sa, &w, true);
+            return;
+        }
+    }
+    struct child_req cr = {0};
+    struct ike_sa_pl *sabuf = malloc(sizeof *sabuf);
+    if (!sabuf || child_req_parse(pl, npl, &cr, sabuf)) {
+        respond_notify(sa, m, IKE_N_INVALID_SYNTAX);
+        free(sabuf);
+        return;
+    }
+    /* The algorithms acceptable now are those the profile allowed at IKE_AUTH: ask again. */
+    struct ike_profile_view *v = calloc(1, sizeof *v);
+    char why[128];
+    struct ike_peer_info pi = {.local = sa->local, .remote = sa->remote};
+    struct ike_prop_cfg fallback;
+    const struct ike_prop_cfg *esp = NULL;
+    int nesp = 0;
+    uint32_t lifetime = 3600;
+    if (v && ike->policy.profile_by_name &&
+        !ike->policy.profile_by_name(ike->policy.ctx, sa->profile, &pi, v, why, sizeof why)) {
+        esp = v->esp.p, nesp = v->esp.n, lifetime = v->child_lifetime;
+    } else if (old) {
+        /* The profile is gone: keep what the old CHILD_SA had. */
+        memset(&fallback, 0, sizeof fallback);
+        fallback.nencr = 1, fallback.encr[0].id = old->k.encr, fallback.encr[0].keylen = old->k.keylen;
+        fallback.ninteg = 1, fallback.integ[0] = old->k.integ;
+        if (old->dh) fallback.ndh = 1, fallback.dh[0] = old->dh;
+        esp = &fallback, nesp = 1, lifetime = old->k.lifetime_s;
+    }
+    uint8_t nr[IKE_NONCE_LEN];
+    ike_random(nr, sizeof nr);
+    struct ike_wbuf w;
+    msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
+    struct ike_child *made = NULL;
+    uint16_t err = nesp ? child_create(sa, &cr, pno->body, pno->len, nr, sizeof nr, esp, nesp,
+                                       lifetime, &w, true, &made)
+                        : IKE_N_NO_PROPOSAL_CHOSEN;
+    if (err) {
+        msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
+        if (err == IKE_N_INVALID_KE_PAYLOAD && nesp && esp[0].ndh) {
+            uint8_t g[2] = {(uint8_t)(esp[0].dh[0] >> 8), (uint8_t)esp[0].dh[0]};
+            ikew_notify(&w, 0, NULL, 0, err, g, 2);
+        } else {
+            ikew_notify(&w, 0, NULL, 0, err, NULL, 0);
+        }
+    } else if (old) {
+        ike->st.child_rekeys++;
+    }
+    msg_send(sa, &w, true);
+    OPENSSL_cleanse(nr, sizeof nr);
+    if (v) OPENSSL_cleanse(v, sizeof *v);
+    free(v);
+    free(sabuf);
+}
+
+/* ---- INFORMATIONAL ---- */
+
+static void informational(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *pl,
+                          int npl)
+{
+    struct ike *ike = sa->ike;
+    ike->st.info_in++;
+    struct ike_wbuf w;
+    bool delete_ike = false;
+    struct ike_delete *ours = calloc(1, sizeof *ours);
+    if (!ours) return;
+    ours->proto = IKE_PROTO_ESP;
+    ours->spi_size = 4;
+    for (int i = 0; i < npl; i++) {
+        if (pl[i].type != IKE_PL_DELETE) continue;
+        struct ike_delete d;
+        if (ike_parse_delete(pl[i].body, pl[i].len, &d)) continue;
+        if (d.proto == IKE_PROTO_IKE) {
+            delete_ike = true;
+        } else if (d.proto == IKE_PROTO_ESP && d.spi_size == 4) {
+            /* §1.4.1: the peer names its inbound SPIs (our outbound); we answer with ours. */
+            for (int k = 0; k < d.nspi; k++) {
+                uint32_t spi;
+                memcpy(&spi, d.spi[k], 4);
+                struct ike_child *c = child_by_spi_out(sa, ntohl(spi));
+                if (!c) continue;
+                if (ours->nspi < IKE_MAX_DELETE_SPIS) {
+                    uint32_t in = htonl(c->k.spi_in);
+                    memcpy(ours->spi[ours->nspi++], &in, 4);
+                }
+                ike_child_remove(sa, c, true);
+            }
+        }
+    }
+    msg_begin(sa, &w, IKE_INFORMATIONAL, true, m->hdr.msgid);
+    if (!delete_ike && ours->nspi) ikew_delete(&w, ours);
+    free(ours);
+    msg_send(sa, &w, true);
+    sa->rx_next = m->hdr.msgid + 1;
+    if (delete_ike) {
+        ike->st.sa_deleted++;
+        ike_sa_destroy(sa, "deleted by peer");
+    }
+}
+
+void ike_handle_request(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *inner,
+                        int ninner)
+{
+    switch (m->hdr.exchange) {
+    case IKE_AUTH:
+        if (sa->state != SA_HALF_OPEN || m->hdr.msgid != 1) {
+            ike_drop(sa->ike, IKE_DROP_UNEXPECTED, &sa->remote, "IKE_AUTH out of place");
+            return;
+        }
+        auth_request(sa, m, inner, ninner);
+        return;
+    case IKE_CREATE_CHILD_SA:
+        if (sa->state == SA_HALF_OPEN) break;
+        sa->rx_next = m->hdr.msgid + 1;
+        create_child(sa, m, inner, ninner);
+        return;
+    case IKE_INFORMATIONAL:
+        if (sa->state == SA_HALF_OPEN) break;
+        informational(sa, m, inner, ninner);
+        return;
+    }
+    ike_drop(sa->ike, IKE_DROP_UNEXPECTED, &sa->remote, ike_exchange_name(m->hdr.exchange));
+}
+
+/* ---- our own requests ---- */
+
+void ike_handle_response(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *inner,
+                         int ninner)
+{
+    (void)inner, (void)ninner;
+    (void)m;
+    enum ike_req_kind kind = sa->req_kind;
+    free(sa->req);
+    sa->req = NULL;
+    sa->req_kind = REQ_NONE;
+    sa->req_due = 0;
+    if (kind == REQ_DELETE_IKE) {
+        sa->ike->st.sa_deleted++;
+        ike_sa_destroy(sa, "cleared");
+        return;
+    }
+    if (kind == REQ_DPD && sa->dpd == IKE_DPD_PERIODIC)
+        sa->dpd_due = loop_now(sa->ike->loop) + (int64_t)sa->dpd_interval * 1000;
+    ike_sa_arm(sa);
+}
+
+void ike_send_dpd(struct ike_sa *sa)
+{
+    struct ike_wbuf w;
+    msg_begin(sa, &w, IKE_INFORMATIONAL, false, sa->tx_next++);
+    sa->req_kind = REQ_DPD;
+    msg_send(sa, &w, false);
+    /* Retries at the configured retry interval (IOS `dpd INTERVAL RETRY`). */
+    if (sa->dpd_retry) sa->req_due = loop_now(sa->ike->loop) + (int64_t)sa->dpd_retry * 1000;
+    ike_sa_arm(sa);
+}
+
+void ike_send_delete(struct ike_sa *sa)
+{
+    struct ike_wbuf w;
+    while (sa->children) ike_child_remove(sa, sa->children, true);
+    if (sa->req) { /* a request is outstanding: window 1, so replace it (§2.3) */
+        free(sa->req);
+        sa->req = NULL;
+    }
+    msg_begin(sa, &w, IKE_INFORMATIONAL, false, sa->tx_next++);
+    struct ike_delete d = {.proto = IKE_PROTO_IKE};
+    ikew_delete(&w, &d);
+    sa->req_kind = REQ_DELETE_IKE;
+    sa->state = SA_DELETING;
+    sa->dpd_due = 0;
+    msg_send(sa, &w, false);
+    ike_sa_arm(sa);
+}
+
+void ike_retransmit(struct ike_sa *sa)
+{
+    struct ike *ike = sa->ike;
+    ike->st.retransmits_sent++;
+    sa->req_tries++;
+    int64_t step = sa->req_kind == REQ_DPD && sa->dpd_retry ? (int64_t)sa->dpd_retry * 1000
+                                                            : (int64_t)IKE_RETRANSMIT_MS
+                                                                  << (sa->req_tries - 1);
+    sa->req_due = loop_now(ike->loop) + step;
+    ike_send_raw(ike, &sa->local, &sa->remote, sa->req, sa->req_len);
+}
