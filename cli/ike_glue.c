@@ -1,8 +1,10 @@
 /* The IKEv2 engine's ports on this appliance (see ike_glue.h). */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <net/if.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,8 +176,8 @@ static void h_attach(void *ctx, const char *tp)
     if (ca || crt || key) {
         char err[256];
         if (ike_pki_tp_import_pem(t->tp, ca, crt, key, NULL, err, sizeof err))
-            ilog(LOG_SEV_ERRORS, "PKI", "LOAD_FAILED", "Trustpoint %s: saved certificates: %s",
-                 tp, err);
+            ilog(LOG_SEV_ERRORS, "PKI", "LOAD_FAILED", "Trustpoint %s: saved certificates: %s", tp,
+                 err);
     }
     if (key) OPENSSL_cleanse(key, strlen(key));
     free(ca), free(crt), free(key);
@@ -209,9 +211,12 @@ static void pol_proposals(void *ctx, uint32_t local, struct ike_prop_list *out)
         struct ike_prop_cfg *p = &out->p[out->n++];
         memset(p, 0, sizeof *p);
         for (int k = 0; k < ts[i].nencr && k < IKE_CFG_MAX_ALG; k++)
-            p->encr[p->nencr].id = ts[i].encr[k].id, p->encr[p->nencr++].keylen = ts[i].encr[k].keylen;
-        for (int k = 0; k < ts[i].ninteg && k < IKE_CFG_MAX_ALG; k++) p->integ[p->ninteg++] = ts[i].integ[k];
-        for (int k = 0; k < ts[i].nprf && k < IKE_CFG_MAX_ALG; k++) p->prf[p->nprf++] = ts[i].prf[k];
+            p->encr[p->nencr].id = ts[i].encr[k].id,
+            p->encr[p->nencr++].keylen = ts[i].encr[k].keylen;
+        for (int k = 0; k < ts[i].ninteg && k < IKE_CFG_MAX_ALG; k++)
+            p->integ[p->ninteg++] = ts[i].integ[k];
+        for (int k = 0; k < ts[i].nprf && k < IKE_CFG_MAX_ALG; k++)
+            p->prf[p->nprf++] = ts[i].prf[k];
         for (int k = 0; k < ts[i].ndh && k < IKE_CFG_MAX_ALG; k++) p->dh[p->ndh++] = ts[i].dh[k];
     }
 }
@@ -276,7 +281,7 @@ static unsigned cfg_method(const struct ike_peer_info *peer)
     case IKE_AUTH_ECDSA_521: return IKECFG_AUTH_ECDSA;
     case IKE_AUTH_DIGITAL_SIG:
         return peer->cert && ike_auth_cert_is_ecdsa(peer->cert) ? IKECFG_AUTH_ECDSA
-                                                                 : IKECFG_AUTH_RSA;
+                                                                : IKECFG_AUTH_RSA;
     default: return IKECFG_AUTH_PSK;
     }
 }
@@ -349,7 +354,8 @@ static void fill_view(struct ike_glue *g, const struct ike_cfg_profile *p,
     }
     v->nat_keepalive = eff.nat_keepalive;
     v->vtemplate = eff.vtemplate;
-    const struct ike_vtemplate *vt = eff.vtemplate ? ike_vt_find(&g->a->ipsec, eff.vtemplate) : NULL;
+    const struct ike_vtemplate *vt =
+        eff.vtemplate ? ike_vt_find(&g->a->ipsec, eff.vtemplate) : NULL;
     if (eff.author) {
         const struct ike_cfg_author *au = eff.author;
         snprintf(v->pool, sizeof v->pool, "%s", au->pool);
@@ -458,22 +464,15 @@ static void v4(uint8_t dst[16], uint32_t a)
     memcpy(dst, &a, 4);
 }
 
-/* A selector from the first range of a traffic selector set (ranges that are not prefixes
- * are widened to the smallest prefix that holds them). */
-static void sel_of(const struct ike_ts_set *s, uint8_t addr[16], uint8_t *plen, uint8_t *proto)
+/* A selector from one traffic selector range (a range that is not a prefix is widened to the
+ * smallest prefix that holds it); NULL: any. */
+static void sel_of(const struct ike_ts4 *t, uint8_t addr[16], uint8_t *plen, uint8_t *proto)
 {
-    uint32_t lo = 0, hi = 0xffffffffu;
-    *proto = 0;
-    if (s->n > 0) {
-        memcpy(&lo, s->ts[0].saddr, 4);
-        memcpy(&hi, s->ts[0].eaddr, 4);
-        lo = ntohl(lo), hi = ntohl(hi);
-        *proto = s->ts[0].ipproto;
-    }
+    uint32_t lo = t ? t->lo : 0, hi = t ? t->hi : 0xffffffffu;
+    *proto = t ? t->proto : 0;
     int len = 32;
     while (len > 0 && (lo >> (32 - len)) != (hi >> (32 - len))) len--;
-    uint32_t net = len ? lo & ~((1u << (32 - len)) - 1) : 0;
-    if (len == 32) net = lo;
+    uint32_t net = len == 32 ? lo : len ? lo & ~((1u << (32 - len)) - 1) : 0;
     v4(addr, htonl(net));
     *plen = (uint8_t)len;
 }
@@ -482,8 +481,10 @@ static uint32_t vt_if_id(struct ike_glue *g, int vt)
 {
     if (!vt) return 0;
     for (int i = 0; i < MAX_VT; i++)
-        if (g->vt_links[i] == vt) return (uint32_t)vt;
-        else if (g->vt_links[i] == -vt) return 0;
+        if (g->vt_links[i] == vt)
+            return (uint32_t)vt;
+        else if (g->vt_links[i] == -vt)
+            return 0;
     char name[16];
     snprintf(name, sizeof name, "vt%d", vt);
     const struct ike_vtemplate *t = ike_vt_find(&g->a->ipsec, (unsigned long)vt);
@@ -513,6 +514,26 @@ static uint32_t vt_if_id(struct ike_glue *g, int vt)
     return (uint32_t)vt;
 }
 
+/* The xfrm interfaces vtN (the names vt_if_id() gives) that a crashed run left: a stale one
+ * would make the first session of its Virtual-Template fail with EEXIST and fall back to
+ * policy-based IPsec, and nothing would ever remove it. xfrm_link_delete() leaves any link
+ * that is not an xfrm interface alone. Returns how many were removed. */
+static int sweep_vt_links(struct ike_glue *g)
+{
+    struct if_nameindex *ifs = if_nameindex();
+    if (!ifs) return 0;
+    int n = 0;
+    for (struct if_nameindex *i = ifs; i->if_index; i++) {
+        const char *s = i->if_name;
+        if (strncmp(s, "vt", 2) || s[2] < '1' || s[2] > '9') continue;
+        size_t k = 3;
+        while (isdigit((unsigned char)s[k])) k++;
+        if (!s[k] && xfrm_link_delete(g->xfrm, s) == 0) n++;
+    }
+    if_freenameindex(ifs);
+    return n;
+}
+
 static int k_alloc(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
                    uint32_t reqid, uint32_t *spi)
 {
@@ -539,7 +560,7 @@ static void sa_spec(const struct ike_child_kernel *c, bool in, uint32_t if_id,
     s->enc = c->encr == IKE_ENCR_AES_GCM_16 ? XFRM_ENC_AES_GCM16 : XFRM_ENC_AES_CBC;
     memcpy(s->enc_key, k, c->enc_key_len);
     s->enc_key_len = c->enc_key_len;
-    s->integ = c->integ == IKE_INTEG_HMAC_SHA1_96         ? XFRM_INTEG_SHA1_96
+    s->integ = c->integ == IKE_INTEG_HMAC_SHA1_96        ? XFRM_INTEG_SHA1_96
                : c->integ == IKE_INTEG_HMAC_SHA2_256_128 ? XFRM_INTEG_SHA256_128
                : c->integ == IKE_INTEG_HMAC_SHA2_384_192 ? XFRM_INTEG_SHA384_192
                : c->integ == IKE_INTEG_HMAC_SHA2_512_256 ? XFRM_INTEG_SHA512_256
@@ -555,16 +576,17 @@ static void sa_spec(const struct ike_child_kernel *c, bool in, uint32_t if_id,
     s->replay_window = 64;
 }
 
-static void pol_spec(const struct ike_child_kernel *c, enum xfrm_dir dir, uint32_t if_id,
-                     struct xfrm_pol_spec *p)
+/* The policy of one direction for one pair of selectors (local li, remote ri). */
+static void pol_spec(const struct ike_child_kernel *c, enum xfrm_dir dir, uint32_t if_id, int li,
+                     int ri, struct xfrm_pol_spec *p)
 {
     memset(p, 0, sizeof *p);
     bool out = dir == XFRM_DIR_OUT;
     p->sel.family = AF_INET;
     uint8_t lp, rp, lproto, rproto;
     uint8_t la[16], ra[16];
-    sel_of(&c->ts_local, la, &lp, &lproto);
-    sel_of(&c->ts_remote, ra, &rp, &rproto);
+    sel_of(c->ts_local.n ? &c->ts_local.ts[li] : NULL, la, &lp, &lproto);
+    sel_of(c->ts_remote.n ? &c->ts_remote.ts[ri] : NULL, ra, &rp, &rproto);
     memcpy(p->sel.src, out ? la : ra, 16);
     p->sel.src_len = out ? lp : rp;
     memcpy(p->sel.dst, out ? ra : la, 16);
@@ -582,6 +604,7 @@ static void pol_spec(const struct ike_child_kernel *c, enum xfrm_dir dir, uint32
 }
 
 static void k_del(void *ctx, const struct ike_child_kernel *c);
+static const enum xfrm_dir dirs[] = {XFRM_DIR_OUT, XFRM_DIR_IN, XFRM_DIR_FWD};
 
 static int k_add(void *ctx, const struct ike_child_kernel *c)
 {
@@ -595,13 +618,17 @@ static int k_add(void *ctx, const struct ike_child_kernel *c)
     sa_spec(c, false, if_id, &s);
     xfrm_sa_add(g->xfrm, &s);
     OPENSSL_cleanse(&s, sizeof s);
-    static const enum xfrm_dir dirs[] = {XFRM_DIR_OUT, XFRM_DIR_IN, XFRM_DIR_FWD};
-    for (int i = 0; i < 3; i++) {
-        pol_spec(c, dirs[i], if_id, &p);
-        xfrm_policy_add(g->xfrm, &p);
-    }
-    int results[5];
-    int rc = xfrm_batch_end(g->xfrm, results, 5);
+    /* One policy per direction for every pair of selectors (RFC 4301 §4.4.1: the SPD
+     * entries of a CHILD_SA are the cross product of its TSi and TSr). */
+    int nl = c->ts_local.n ? c->ts_local.n : 1, nr = c->ts_remote.n ? c->ts_remote.n : 1;
+    for (int li = 0; li < nl; li++)
+        for (int ri = 0; ri < nr; ri++)
+            for (int i = 0; i < 3; i++) {
+                pol_spec(c, dirs[i], if_id, li, ri, &p);
+                xfrm_policy_add(g->xfrm, &p);
+            }
+    int results[2 + 3 * IKE_CHILD_MAX_TS * IKE_CHILD_MAX_TS];
+    int rc = xfrm_batch_end(g->xfrm, results, sizeof results / sizeof results[0]);
     if (rc) {
         /* Take back whatever went in (each part may or may not exist). */
         k_del(g, c);
@@ -637,14 +664,16 @@ static void k_del(void *ctx, const struct ike_child_kernel *c)
         id.spi = in ? c->spi_in : c->spi_out;
         xfrm_sa_del(g->xfrm, &id);
     }
-    static const enum xfrm_dir dirs[] = {XFRM_DIR_OUT, XFRM_DIR_IN, XFRM_DIR_FWD};
-    for (int i = 0; i < 3; i++) {
-        struct xfrm_pol_spec p;
-        pol_spec(c, dirs[i], if_id, &p);
-        xfrm_policy_del(g->xfrm, &p);
-    }
-    int results[5];
-    xfrm_batch_end(g->xfrm, results, 5);
+    int nl = c->ts_local.n ? c->ts_local.n : 1, nr = c->ts_remote.n ? c->ts_remote.n : 1;
+    for (int li = 0; li < nl; li++)
+        for (int ri = 0; ri < nr; ri++)
+            for (int i = 0; i < 3; i++) {
+                struct xfrm_pol_spec p;
+                pol_spec(c, dirs[i], if_id, li, ri, &p);
+                xfrm_policy_del(g->xfrm, &p);
+            }
+    int results[2 + 3 * IKE_CHILD_MAX_TS * IKE_CHILD_MAX_TS];
+    xfrm_batch_end(g->xfrm, results, sizeof results / sizeof results[0]);
 }
 
 static int k_counters(void *ctx, const struct ike_child_kernel *c, struct ike_child_counters *o)
@@ -694,6 +723,10 @@ struct ike_glue *ike_glue_new(struct app *a, loop_t *loop, const struct ike_glue
         if (n > 0)
             ilog(LOG_SEV_NOTIFICATIONS, "CRYPTO", "FLUSH",
                  "Removed %d IPsec SAs/policies left by an earlier run", n);
+        n = sweep_vt_links(g);
+        if (n > 0)
+            ilog(LOG_SEV_NOTIFICATIONS, "CRYPTO", "FLUSH",
+                 "Removed %d xfrm interfaces (vtN) left by an earlier run", n);
     }
     struct ike_send_port sp = {0};
     if (!o->no_sockets) {
@@ -733,7 +766,7 @@ void ike_glue_free(struct ike_glue *g)
         xfrm_flush_own(g->xfrm);
         for (int i = 0; i < MAX_VT; i++)
             if (g->vt_links[i] > 0) {
-                char name[16];
+                char name[24];
                 snprintf(name, sizeof name, "vt%ld", g->vt_links[i]);
                 xfrm_link_delete(g->xfrm, name);
             }

@@ -79,7 +79,7 @@ struct ike_profile_view {
         uint32_t addr, mask; /* network order */
     } routes[IKE_MAX_ROUTES];
     char def_domain[256];
-    int vtemplate; /* Virtual-Template number, 0 none */
+    int vtemplate;            /* Virtual-Template number, 0 none */
     struct ike_prop_list esp; /* from the IPsec profile's transform sets (+ PFS groups) */
     uint32_t child_lifetime;  /* s */
     uint64_t child_lifetime_kb;
@@ -92,7 +92,7 @@ struct ike_peer_info {
     const uint8_t *id_data;
     size_t id_len;
     uint8_t auth_method; /* the AUTH payload's method (IKE_AUTH_*), 0 when absent */
-    void *cert; /* struct ike_pki_cert * of the peer's end-entity certificate, or NULL */
+    void *cert;          /* struct ike_pki_cert * of the peer's end-entity certificate, or NULL */
 };
 
 struct ike_policy_port {
@@ -116,6 +116,19 @@ struct ike_policy_port {
                    uint32_t *max_sa);
 };
 
+/* A CHILD_SA's traffic selectors, kept small: a CHILD_SA lives as long as the session and
+ * there may be 100,000 of them. IPv4 ranges in host order (the data plane is IPv4). */
+#define IKE_CHILD_MAX_TS 4
+struct ike_ts4 {
+    uint32_t lo, hi;
+    uint16_t sport, eport;
+    uint8_t proto;
+};
+struct ike_child_ts {
+    uint8_t n;
+    struct ike_ts4 ts[IKE_CHILD_MAX_TS];
+};
+
 /* A CHILD_SA as the kernel port sees it: both directions. */
 struct ike_child_kernel {
     struct ike_ep local, remote; /* outer addresses; ports matter when encap */
@@ -123,9 +136,11 @@ struct ike_child_kernel {
     uint32_t spi_in, spi_out;    /* host order; in = ours (the peer sends to it) */
     uint32_t reqid;
     uint16_t encr, keylen, integ;
-    uint8_t key_in[IKE_MAX_KEY_LEN + IKE_MAX_PRF_LEN], key_out[IKE_MAX_KEY_LEN + IKE_MAX_PRF_LEN];
-    size_t enc_key_len, integ_key_len; /* key_x = enc key (incl. GCM salt) then integ key */
-    struct ike_ts_set ts_local, ts_remote;
+    /* Keys: encryption key (with the GCM salt) then integrity key, each direction. They are
+     * lent to add_child only (NULL otherwise): the kernel keeps them, we do not. */
+    const uint8_t *key_in, *key_out;
+    uint8_t enc_key_len, integ_key_len;
+    struct ike_child_ts ts_local, ts_remote;
     int vtemplate;      /* 0: policy-based; else the xfrm interface's if_id */
     uint32_t client_ip; /* pool address (network order) for the /32 route, 0 none */
     uint32_t lifetime_s;

@@ -152,6 +152,43 @@ void ike_sa_rehash_r(struct ike_sa *sa, uint64_t new_spi_r)
     put_r(sa->ike, sa);
 }
 
+const char *ike_intern(struct ike *ike, const char *s)
+{
+    if (!s) s = "";
+    for (struct ike_name *n = ike->names; n; n = n->next)
+        if (!strcmp(n->s, s)) return n->s;
+    size_t len = strlen(s);
+    struct ike_name *n = malloc(sizeof *n + len + 1);
+    if (!n) return "";
+    memcpy(n->s, s, len + 1);
+    n->next = ike->names;
+    ike->names = n;
+    return n->s;
+}
+
+void ike_dh_cache_expire(struct ike *ike, bool force)
+{
+    int64_t now = loop_now(ike->loop);
+    for (int i = 0; i < IKE_DH_CACHE; i++)
+        if (ike->dhc[i].dh && (force || now - ike->dhc[i].born >= IKE_DH_REUSE_MS)) {
+            ike_dh_free(ike->dhc[i].dh); /* wipes the private value */
+            ike->dhc[i].dh = NULL;
+        }
+}
+
+static void dh_timer_cb(loop_t *l, void *arg)
+{
+    struct ike *ike = arg;
+    ike_dh_cache_expire(ike, false);
+    int64_t next = -1;
+    for (int i = 0; i < IKE_DH_CACHE; i++)
+        if (ike->dhc[i].dh) {
+            int64_t left = ike->dhc[i].born + IKE_DH_REUSE_MS - loop_now(l);
+            if (next < 0 || left < next) next = left;
+        }
+    if (next >= 0) loop_timer_start(ike->dh_timer, next);
+}
+
 /* ---- SA life ---- */
 
 static void sa_timer(loop_t *l, void *arg);
@@ -186,6 +223,7 @@ struct ike_sa *ike_sa_new(struct ike *ike, const struct ike_ep *local, const str
     sa->created_wall = time(NULL);
     sa->expires = sa->created + IKE_HALF_OPEN_MS;
     sa->conn_id = ++ike->next_conn_id;
+    sa->profile = sa->local_id = sa->pool = "";
     put_r(ike, sa);
     put_i(ike, sa);
     sa->prev = ike->last;
@@ -207,9 +245,8 @@ void ike_child_remove(struct ike_sa *sa, struct ike_child *c, bool tell_kernel)
             *pp = c->next;
             break;
         }
-    if (c->installed && tell_kernel && ike->has_kernel) ike->kernel.del_child(ike->kernel.ctx, &c->k);
-    OPENSSL_cleanse(c->k.key_in, sizeof c->k.key_in);
-    OPENSSL_cleanse(c->k.key_out, sizeof c->k.key_out);
+    if (c->installed && tell_kernel && ike->has_kernel)
+        ike->kernel.del_child(ike->kernel.ctx, &c->k);
     ike->nchildren--;
     free(c);
 }
@@ -232,8 +269,7 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why)
     if (sa->state == SA_ESTABLISHED || sa->state == SA_DELETING) {
         ilog(LOG_SEV_NOTIFICATIONS, "CRYPTO", "IKEV2_SESSION_STATUS",
              "Crypto tunnel v2 is DOWN. Peer %s Id: %s (%s)",
-             ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id[0] ? sa->peer_id : "unknown",
-             why);
+             ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id[0] ? sa->peer_id : "unknown", why);
     } else if (ike_dbg_internal.on) {
         ilog_debug("IKEv2:(SA ID = %u):Deleting SA %016llx/%016llx: %s", sa->conn_id,
                    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, why);
@@ -261,6 +297,22 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why)
     free(sa->req);
     ike_keys_wipe(&sa->keys);
     free(sa);
+}
+
+/* On-demand DPD (IOS): outbound packets went up since the last look, inbound did not. */
+static bool ike_dpd_traffic_says_dead(struct ike_sa *sa)
+{
+    struct ike *ike = sa->ike;
+    if (!ike->has_kernel || !sa->children) return false;
+    uint64_t in = 0, out = 0;
+    for (struct ike_child *c = sa->children; c; c = c->next) {
+        struct ike_child_counters ct;
+        if (c->installed && ike->kernel.counters(ike->kernel.ctx, &c->k, &ct) == 0)
+            in += ct.in_packets, out += ct.out_packets;
+    }
+    bool dead = out > sa->dpd_out && in == sa->dpd_in;
+    sa->dpd_in = in, sa->dpd_out = out;
+    return dead;
 }
 
 /* One timer per SA, armed for the earliest of its deadlines. */
@@ -302,10 +354,19 @@ static void sa_timer(loop_t *l, void *arg)
     }
     if (sa->dpd_due && now >= sa->dpd_due && !sa->req && sa->state == SA_ESTABLISHED) {
         sa->dpd_due = 0;
-        if (now - sa->last_rx >= (int64_t)sa->dpd_interval * 1000)
+        if (sa->dpd == IKE_DPD_ON_DEMAND) {
+            /* IOS on-demand: probe only when we sent traffic and heard nothing back in the
+             * interval (the kernel's counters tell); without a data plane there is no
+             * traffic to go by, so no probe. */
+            if (ike_dpd_traffic_says_dead(sa))
+                ike_send_dpd(sa);
+            else
+                sa->dpd_due = now + (int64_t)sa->dpd_interval * 1000;
+        } else if (now - sa->last_rx >= (int64_t)sa->dpd_interval * 1000) {
             ike_send_dpd(sa);
-        else
+        } else {
             sa->dpd_due = sa->last_rx + (int64_t)sa->dpd_interval * 1000;
+        }
     }
     if (sa->keepalive_due && now >= sa->keepalive_due) {
         static const uint8_t ka = 0xff; /* RFC 3948 §2.3 */
@@ -363,9 +424,9 @@ void ike_dbg_msg(struct ike *ike, bool out, const struct ike_ep *peer, const str
     if (!ike_dbg_packet.on) return;
     char sum[512], ep[48];
     ike_msg_summary(m, inner, ninner, sum, sizeof sum);
-    ilog_debug("IKEv2:(SA ID = 0):%s %s %s, SPI %016llx/%016llx", out ? "Sending to" : "Received from",
-               ike_ep_str(peer, ep, sizeof ep), sum, (unsigned long long)m->hdr.spi_i,
-               (unsigned long long)m->hdr.spi_r);
+    ilog_debug("IKEv2:(SA ID = 0):%s %s %s, SPI %016llx/%016llx",
+               out ? "Sending to" : "Received from", ike_ep_str(peer, ep, sizeof ep), sum,
+               (unsigned long long)m->hdr.spi_i, (unsigned long long)m->hdr.spi_r);
     if (ike_dbg_hexdump.on) hexdump(m->raw, m->rawlen);
 }
 
@@ -417,8 +478,7 @@ void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep 
             ike_drop(ike, response ? IKE_DROP_RESPONSE : IKE_DROP_SPI, remote, "IKE_SA_INIT");
         } else {
             struct ike_sa *sa = ike_sa_by_i(ike, m->hdr.spi_i, remote);
-            if (sa && sa->init_req && sa->init_req_len == len &&
-                !memcmp(sa->init_req, buf, len)) {
+            if (sa && sa->init_req && sa->init_req_len == len && !memcmp(sa->init_req, buf, len)) {
                 /* §2.1: a retransmitted request gets the same answer. */
                 ike->st.retransmits_answered++;
                 ike_send_raw(ike, &sa->local, &sa->remote, sa->init_resp, sa->init_resp_len);
@@ -527,6 +587,11 @@ struct ike *ike_new(loop_t *loop, const struct ike_send_port *send,
         ike->has_kernel = true;
     }
     ike->next_reqid = IKE_REQID_BASE;
+    ike->dh_timer = loop_timer_new(loop, dh_timer_cb, ike);
+    if (!ike->dh_timer) {
+        free(ike);
+        return NULL;
+    }
     ike_random(ike->cookie_secret, sizeof ike->cookie_secret);
     ike->cookie_rotated = loop_now(loop);
     debug_register(&ike_dbg_all);
@@ -543,6 +608,13 @@ void ike_free(struct ike *ike)
     while (ike->first) ike_sa_destroy(ike->first, "shutting down");
     free(ike->by_r.b);
     free(ike->by_i.b);
+    ike_dh_cache_expire(ike, true);
+    loop_timer_free(ike->dh_timer);
+    while (ike->names) {
+        struct ike_name *n = ike->names;
+        ike->names = n->next;
+        free(n);
+    }
     free(ike);
 }
 

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "ike/ike_internal.h"
 #include "ike/ike_auth.h"
+#include "ike/ike_internal.h"
 #include "platform/loop.h"
 
 /* ---- proposal choice ---- */
@@ -104,8 +104,8 @@ static bool match_prop(const struct ike_proposal *p, const struct ike_prop_cfg *
 }
 
 /* Our preference order first (IOS picks by its own configured order), then the peer's. */
-static int choose(const struct ike_sa_pl *sa, const struct ike_prop_cfg *cfg, int ncfg, uint8_t proto,
-                  uint16_t want_dh, struct choice *out, uint16_t *invalid_ke)
+static int choose(const struct ike_sa_pl *sa, const struct ike_prop_cfg *cfg, int ncfg,
+                  uint8_t proto, uint16_t want_dh, struct choice *out, uint16_t *invalid_ke)
 {
     uint16_t alt = 0;
     for (int c = 0; c < ncfg; c++)
@@ -140,7 +140,8 @@ static void put_choice(struct ike_wbuf *w, uint8_t proto, const struct choice *c
     if (c->integ != IKE_INTEG_NONE)
         p->t[p->ntrans++] = (struct ike_transform){IKE_TT_INTEG, c->integ, 0};
     if (c->dh) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_DH, c->dh, 0};
-    if (proto != IKE_PROTO_IKE) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ESN, IKE_ESN_NO, 0};
+    if (proto != IKE_PROTO_IKE)
+        p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ESN, IKE_ESN_NO, 0};
     ikew_sa(w, sa);
     free(sa);
 }
@@ -245,6 +246,37 @@ static uint8_t *dup_bytes(const void *p, size_t n)
     return d;
 }
 
+/* RFC 7296 §2.12 allows reusing a DH exponential across IKE_SA_INITs; half of the cost of a
+ * new SA is making one. We keep one per group for at most IKE_DH_REUSE_MS and
+ * IKE_DH_REUSE_MAX exchanges, then forget it (wiped): forward secrecy is lost only between
+ * SAs set up within that second, and only for one that is broken into while the exponential
+ * still lives. Rekeys and PFS always make fresh ones. */
+static struct ike_dh *dh_cached(struct ike *ike, uint16_t group)
+{
+    int64_t now = loop_now(ike->loop);
+    struct ike_dh_cache *c = NULL;
+    for (int i = 0; i < IKE_DH_CACHE; i++)
+        if (ike->dhc[i].dh && ike->dhc[i].group == group) c = &ike->dhc[i];
+    if (c && (now - c->born >= IKE_DH_REUSE_MS || c->uses >= IKE_DH_REUSE_MAX)) {
+        ike_dh_free(c->dh);
+        c->dh = NULL;
+    }
+    if (!c) {
+        for (int i = 0; i < IKE_DH_CACHE && !c; i++)
+            if (!ike->dhc[i].dh) c = &ike->dhc[i];
+        if (!c) c = &ike->dhc[0], ike_dh_free(c->dh), c->dh = NULL;
+    }
+    if (!c->dh) {
+        c->dh = ike_dh_new(group);
+        c->group = group;
+        c->born = now;
+        c->uses = 0;
+        if (!loop_timer_pending(ike->dh_timer)) loop_timer_start(ike->dh_timer, IKE_DH_REUSE_MS);
+    }
+    c->uses++;
+    return c->dh;
+}
+
 /* ---- IKE_SA_INIT ---- */
 
 void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct ike_ep *remote,
@@ -266,7 +298,8 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
     }
     enum ike_drop r;
     struct ike_ke ke;
-    if ((r = ike_parse_ke(pke->body, pke->len, &ke)) || (r = ike_parse_nonce(pno->body, pno->len))) {
+    if ((r = ike_parse_ke(pke->body, pke->len, &ke)) ||
+        (r = ike_parse_nonce(pno->body, pno->len))) {
         ike_drop(ike, r, remote, "KE/Nonce");
         return;
     }
@@ -292,9 +325,8 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
         }
     }
     if ((max_neg && ike->half_open >= max_neg) || (max_sa && ike->established >= max_sa)) {
-        ike_drop(ike, IKE_DROP_LIMIT, remote, max_neg && ike->half_open >= max_neg
-                                                  ? "max-in-negotiation-sa"
-                                                  : "max-sa");
+        ike_drop(ike, IKE_DROP_LIMIT, remote,
+                 max_neg && ike->half_open >= max_neg ? "max-in-negotiation-sa" : "max-sa");
         return;
     }
 
@@ -337,7 +369,8 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
         if (n.type == IKE_N_REDIRECTED_FROM) redir_from = redir_sup = true;
         if (n.type == IKE_N_SIGNATURE_HASH_ALGORITHMS)
             for (size_t k = 0; k + 1 < n.len; k += 2)
-                if (n.data[k] == 0 && n.data[k + 1] < 8) sig_hashes |= (uint8_t)(1u << n.data[k + 1]);
+                if (n.data[k] == 0 && n.data[k + 1] < 8)
+                    sig_hashes |= (uint8_t)(1u << n.data[k + 1]);
     }
     if (ike->redirect_mode == 1 && redir_sup && !redir_from && ike->redirect.pick) {
         uint32_t target;
@@ -353,17 +386,15 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
         }
     }
 
-    struct ike_dh *dh = ike_dh_new(ch.dh);
+    struct ike_dh *dh = dh_cached(ike, ch.dh);
     uint8_t gir[IKE_MAX_DH_LEN];
     size_t girlen = dh ? ike_dh_shared(dh, ke.data, ke.len, gir, sizeof gir) : 0;
     if (!girlen) {
-        ike_dh_free(dh);
         ike_drop(ike, IKE_DROP_KE, remote, "DH public value refused (RFC 6989)");
         goto out;
     }
     struct ike_sa *sa = ike_sa_new(ike, local, remote, m->hdr.spi_i);
     if (!sa) {
-        ike_dh_free(dh);
         OPENSSL_cleanse(gir, sizeof gir);
         goto out;
     }
@@ -379,7 +410,6 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
     OPENSSL_cleanse(gir, sizeof gir);
     uint8_t pub[IKE_MAX_DH_LEN];
     size_t publen = ike_dh_public(dh, pub, sizeof pub);
-    ike_dh_free(dh);
     if (rc || !publen) {
         ike_sa_destroy(sa, "key derivation failed");
         goto out;
@@ -424,8 +454,8 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
         ikew_notify(&w, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, hd, 20);
     }
     uint8_t certreq[20 * 16];
-    size_t crl = ike->policy.certreq ? ike->policy.certreq(ike->policy.ctx, certreq, sizeof certreq)
-                                     : 0;
+    size_t crl =
+        ike->policy.certreq ? ike->policy.certreq(ike->policy.ctx, certreq, sizeof certreq) : 0;
     if (crl) ikew_cert(&w, IKE_PL_CERTREQ, IKE_CERT_X509_SIG, certreq, crl);
     if (sig_hashes) {
         /* RFC 7427 §4: the hashes we verify with. */
@@ -497,7 +527,8 @@ static bool msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
         uint8_t crit;
         int nin = 0;
         if (mm && in && !ike_msg_parse(ike->txbuf, n, mm, &crit) && mm->sk >= 0) {
-            size_t ivl = ike_suite_iv_len(&sa->keys.suite), icv = ike_suite_icv_len(&sa->keys.suite);
+            size_t ivl = ike_suite_iv_len(&sa->keys.suite),
+                   icv = ike_suite_icv_len(&sa->keys.suite);
             const uint8_t *b = mm->pl[mm->sk].body + ivl;
             size_t bl = mm->pl[mm->sk].len - ivl - icv;
             size_t pad = bl ? b[bl - 1] : 0;
@@ -606,6 +637,16 @@ static int narrow(const struct ike_ts_set *in, uint32_t only_addr, struct ike_ts
     return out->n ? 0 : -1;
 }
 
+/* What a CHILD_SA keeps of its (narrowed, IPv4) selectors. */
+static void ts_keep(const struct ike_ts_set *in, struct ike_child_ts *out)
+{
+    out->n = 0;
+    for (int i = 0; i < in->n && out->n < IKE_CHILD_MAX_TS; i++) {
+        const struct ike_ts *t = &in->ts[i];
+        out->ts[out->n++] = (struct ike_ts4){ts_lo(t), ts_hi(t), t->sport, t->eport, t->ipproto};
+    }
+}
+
 /* ---- CHILD_SA ---- */
 
 struct child_req {
@@ -665,8 +706,8 @@ static uint16_t child_create(struct ike_sa *sa, const struct child_req *cr, cons
     k->reqid = ike->next_reqid++;
     if (ike->next_reqid >= IKE_REQID_BASE + IKE_REQID_COUNT) ike->next_reqid = IKE_REQID_BASE;
     k->encr = ch.encr, k->keylen = ch.keylen, k->integ = ch.integ;
-    k->ts_local = *tr;
-    k->ts_remote = *ti;
+    ts_keep(tr, &k->ts_local);
+    ts_keep(ti, &k->ts_remote);
     k->vtemplate = sa->vtemplate;
     k->client_ip = sa->vip;
     k->lifetime_s = lifetime;
@@ -675,8 +716,8 @@ static uint16_t child_create(struct ike_sa *sa, const struct child_req *cr, cons
     k->enc_key_len = ike_suite_enc_key_len(&s);
     k->integ_key_len = ike_suite_integ_key_len(&s);
     if (ike->has_kernel) {
-        int rc = ike->kernel.alloc_spi(ike->kernel.ctx, &sa->local, &sa->remote, k->reqid,
-                                       &k->spi_in);
+        int rc =
+            ike->kernel.alloc_spi(ike->kernel.ctx, &sa->local, &sa->remote, k->reqid, &k->spi_in);
         if (rc) {
             char ep[48];
             ilog(LOG_SEV_ERRORS, "CRYPTO", "IPSEC_SPI_FAILED",
@@ -698,12 +739,13 @@ static uint16_t child_create(struct ike_sa *sa, const struct child_req *cr, cons
         err = IKE_N_TEMPORARY_FAILURE;
         goto fail;
     }
-    memcpy(k->key_in, keymat, kl);
-    memcpy(k->key_out, keymat + kl, kl);
-    OPENSSL_cleanse(keymat, sizeof keymat);
     OPENSSL_cleanse(gir, sizeof gir);
     if (ike->has_kernel) {
+        k->key_in = keymat;
+        k->key_out = keymat + kl;
         int rc = ike->kernel.add_child(ike->kernel.ctx, k);
+        k->key_in = k->key_out = NULL;
+        OPENSSL_cleanse(keymat, sizeof keymat);
         if (rc) {
             char ep[48];
             ilog(LOG_SEV_ERRORS, "CRYPTO", "IPSEC_SA_INSTALL_FAILED",
@@ -715,6 +757,7 @@ static uint16_t child_create(struct ike_sa *sa, const struct child_req *cr, cons
         }
         c->installed = true;
     }
+    OPENSSL_cleanse(keymat, sizeof keymat);
     c->created = loop_now(ike->loop);
     c->created_wall = time(NULL);
     c->dh = ch.dh;
@@ -813,7 +856,8 @@ static void auth_fail(struct ike_sa *sa, const struct ike_msg *m, const char *wh
     ike_sa_arm(sa);
 }
 
-static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *pl, int npl)
+static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *pl,
+                         int npl)
 {
     struct ike *ike = sa->ike;
     ike->st.auth_in++;
@@ -868,20 +912,21 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
         auth_fail(sa, m, why[0] ? why : "no matching profile");
         goto out;
     }
-    snprintf(sa->profile, sizeof sa->profile, "%s", v->name);
+    sa->profile = ike_intern(ike, v->name);
     oct = octets(sa, true, pid, &olen);
     if (!oct) goto out;
 
     /* Verify the peer (§2.15). */
     if (au.method == IKE_AUTH_PSK) {
         if (!(v->auth_remote & IKE_AM_PSK) || !v->psk_remote_len) {
-            auth_fail(sa, m, !(v->auth_remote & IKE_AM_PSK) ? "pre-share not allowed by profile"
-                                                              : "no pre-shared key for peer");
+            auth_fail(sa, m,
+                      !(v->auth_remote & IKE_AM_PSK) ? "pre-share not allowed by profile"
+                                                     : "no pre-shared key for peer");
             goto out;
         }
         uint8_t want[IKE_MAX_PRF_LEN];
-        size_t wl = ike_psk_auth(sa->keys.suite.prf, v->psk_remote, v->psk_remote_len, oct, olen,
-                                 want);
+        size_t wl =
+            ike_psk_auth(sa->keys.suite.prf, v->psk_remote, v->psk_remote_len, oct, olen, want);
         if (!wl || au.len != wl || !ike_ct_equal(want, au.data, wl)) {
             auth_fail(sa, m, "pre-shared key mismatch");
             goto out;
@@ -894,8 +939,9 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
         }
         unsigned am = ike_auth_cert_is_ecdsa(peer_cert) ? IKE_AM_ECDSA : IKE_AM_RSA;
         if (!(v->auth_remote & am)) {
-            auth_fail(sa, m, am == IKE_AM_ECDSA ? "ecdsa-sig not allowed by profile"
-                                                : "rsa-sig not allowed by profile");
+            auth_fail(sa, m,
+                      am == IKE_AM_ECDSA ? "ecdsa-sig not allowed by profile"
+                                         : "rsa-sig not allowed by profile");
             goto out;
         }
         if (!v->trustpoint) {
@@ -903,7 +949,7 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
             goto out;
         }
         if (ike_auth_verify_chain(v->trustpoint, peer_cert, certs + 1, certlens + 1, ncert - 1,
-                                 time(NULL), why, sizeof why)) {
+                                  time(NULL), why, sizeof why)) {
             auth_fail(sa, m, why);
             goto out;
         }
@@ -911,8 +957,7 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
             auth_fail(sa, m, "identity not in certificate");
             goto out;
         }
-        if (ike_auth_verify(peer_cert, au.method, au.data, au.len, oct, olen, why,
-                                sizeof why)) {
+        if (ike_auth_verify(peer_cert, au.method, au.data, au.len, oct, olen, why, sizeof why)) {
             auth_fail(sa, m, why);
             goto out;
         }
@@ -939,7 +984,9 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
         idlen = v->id_len < sizeof idbody - 4 ? v->id_len : sizeof idbody - 4;
         memcpy(idbody + 4, v->id_data, idlen);
     }
-    id_text(idbody[0], idbody + 4, idlen, sa->local_id, sizeof sa->local_id);
+    char lid[96];
+    id_text(idbody[0], idbody + 4, idlen, lid, sizeof lid);
+    sa->local_id = ike_intern(ike, lid);
     struct ike_pl idr = {.type = IKE_PL_IDR, .body = idbody, .len = idlen + 4};
     oct = octets(sa, false, &idr, &olen);
     if (!oct) goto out;
@@ -951,8 +998,8 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
             auth_fail(sa, m, "no local pre-shared key");
             goto out;
         }
-        alen = ike_psk_auth(sa->keys.suite.prf, v->psk_local, v->psk_local_len, oct, olen,
-                            authdata);
+        alen =
+            ike_psk_auth(sa->keys.suite.prf, v->psk_local, v->psk_local_len, oct, olen, authdata);
     } else {
         if (!v->signer) {
             auth_fail(sa, m, "no certificate/key to sign with (trustpoint)");
@@ -960,7 +1007,7 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
         }
         alen = sizeof authdata;
         if (ike_auth_sign(v->signer, sa->sig_hashes, oct, olen, &method, authdata, &alen, why,
-                              sizeof why)) {
+                          sizeof why)) {
             auth_fail(sa, m, why);
             goto out;
         }
@@ -968,7 +1015,7 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
     sa->auth_local = (uint8_t)v->auth_local;
 
     /* Session parameters from the profile. */
-    snprintf(sa->pool, sizeof sa->pool, "%s", v->pool);
+    sa->pool = ike_intern(ike, v->pool);
     sa->vtemplate = v->vtemplate;
     sa->dpd = v->dpd;
     sa->dpd_interval = v->dpd_interval;
@@ -1011,11 +1058,13 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
             int nv = 0;
             if (sa->vip) {
                 memcpy(vals[nv], &sa->vip, 4);
-                rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_ADDRESS, 4, vals[nv++]};
+                rep.a[rep.nattr++] =
+                    (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_ADDRESS, 4, vals[nv++]};
             }
             if (v->netmask) {
                 memcpy(vals[nv], &v->netmask, 4);
-                rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_NETMASK, 4, vals[nv++]};
+                rep.a[rep.nattr++] =
+                    (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_NETMASK, 4, vals[nv++]};
             }
             for (int i = 0; i < 2; i++)
                 if (v->dns[i]) {
@@ -1027,12 +1076,13 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
                  i++) {
                 memcpy(vals[nv], &v->routes[i].addr, 4);
                 memcpy(vals[nv] + 4, &v->routes[i].mask, 4);
-                rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_SUBNET, 8, vals[nv++]};
+                rep.a[rep.nattr++] =
+                    (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_SUBNET, 8, vals[nv++]};
             }
             if (v->def_domain[0] && rep.nattr < IKE_MAX_CP_ATTRS)
-                rep.a[rep.nattr++] = (struct ike_cp_attr){
-                    IKE_CA_INTERNAL_DNS_DOMAIN, (uint16_t)strlen(v->def_domain),
-                    (const uint8_t *)v->def_domain};
+                rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_DNS_DOMAIN,
+                                                          (uint16_t)strlen(v->def_domain),
+                                                          (const uint8_t *)v->def_domain};
             ikew_cp(&w, &rep);
         }
     }
@@ -1063,10 +1113,15 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
         goto out;
     }
     establish(sa);
-    OPENSSL_cleanse(sa->ni, sa->nilen); /* keep until here: the first CHILD_SA needed them */
+    /* The IKE_SA_INIT material was needed for AUTH and the first CHILD_SA only. */
+    OPENSSL_cleanse(sa->ni, sa->nilen);
+    OPENSSL_cleanse(sa->nr, sa->nrlen);
+    free(sa->ni);
+    free(sa->nr);
     free(sa->init_req);
     free(sa->init_resp);
-    sa->init_req = sa->init_resp = NULL;
+    sa->ni = sa->nr = sa->init_req = sa->init_resp = NULL;
+    sa->nilen = sa->nrlen = 0;
 out:
     if (oct) OPENSSL_cleanse(oct, olen);
     free(oct);
@@ -1137,8 +1192,9 @@ static void rekey_ike(struct ike_sa *sa, const struct ike_msg *m, const struct i
     uint8_t nr[IKE_NONCE_LEN];
     ike_random(nr, sizeof nr);
     struct ike_suite suite = {ch.encr, ch.keylen, ch.integ, ch.prf, ch.dh};
-    rc = ike_derive_rekeyed_keys(sa->keys.suite.prf, sa->keys.sk_d, sa->keys.prf_len, &suite, ni,
-                                 nilen, nr, sizeof nr, gir, girlen, ns->spi_i, ns->spi_r, &ns->keys);
+    rc =
+        ike_derive_rekeyed_keys(sa->keys.suite.prf, sa->keys.sk_d, sa->keys.prf_len, &suite, ni,
+                                nilen, nr, sizeof nr, gir, girlen, ns->spi_i, ns->spi_r, &ns->keys);
     OPENSSL_cleanse(gir, sizeof gir);
     if (rc) {
         ike_sa_destroy(ns, "rekey key derivation failed");
@@ -1162,10 +1218,10 @@ static void rekey_ike(struct ike_sa *sa, const struct ike_msg *m, const struct i
     ns->nat_local = sa->nat_local, ns->nat_remote = sa->nat_remote;
     ns->redirect_supported = sa->redirect_supported;
     ns->sig_hashes = sa->sig_hashes;
-    memcpy(ns->profile, sa->profile, sizeof ns->profile);
+    ns->profile = sa->profile;
     memcpy(ns->peer_id, sa->peer_id, sizeof ns->peer_id);
-    memcpy(ns->local_id, sa->local_id, sizeof ns->local_id);
-    memcpy(ns->pool, sa->pool, sizeof ns->pool);
+    ns->local_id = sa->local_id;
+    ns->pool = sa->pool;
     ns->vip = sa->vip;
     sa->vip = 0; /* the address moves with the session */
     ns->dpd = sa->dpd, ns->dpd_interval = sa->dpd_interval, ns->dpd_retry = sa->dpd_retry;
@@ -1254,7 +1310,8 @@ static void create_child(struct ike_sa *sa, const struct ike_msg *m, const struc
     } else if (old) {
         /* The profile is gone: keep what the old CHILD_SA had. */
         memset(&fallback, 0, sizeof fallback);
-        fallback.nencr = 1, fallback.encr[0].id = old->k.encr, fallback.encr[0].keylen = old->k.keylen;
+        fallback.nencr = 1, fallback.encr[0].id = old->k.encr,
+        fallback.encr[0].keylen = old->k.keylen;
         fallback.ninteg = 1, fallback.integ[0] = old->k.integ;
         if (old->dh) fallback.ndh = 1, fallback.dh[0] = old->dh;
         esp = &fallback, nesp = 1, lifetime = old->k.lifetime_s;
@@ -1410,9 +1467,9 @@ void ike_retransmit(struct ike_sa *sa)
     struct ike *ike = sa->ike;
     ike->st.retransmits_sent++;
     sa->req_tries++;
-    int64_t step = sa->req_kind == REQ_DPD && sa->dpd_retry ? (int64_t)sa->dpd_retry * 1000
-                                                            : (int64_t)IKE_RETRANSMIT_MS
-                                                                  << (sa->req_tries - 1);
+    int64_t step = sa->req_kind == REQ_DPD && sa->dpd_retry
+                       ? (int64_t)sa->dpd_retry * 1000
+                       : (int64_t)IKE_RETRANSMIT_MS << (sa->req_tries - 1);
     sa->req_due = loop_now(ike->loop) + step;
     ike_send_raw(ike, &sa->local, &sa->remote, sa->req, sa->req_len);
 }

@@ -8,14 +8,14 @@
 
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
-#define IKE_HALF_OPEN_MS 30000  /* a half-open SA without IKE_AUTH is dropped after this */
-#define IKE_RETRANSMIT_MS 2000  /* first retransmit of our own requests; doubles */
+#define IKE_HALF_OPEN_MS 30000 /* a half-open SA without IKE_AUTH is dropped after this */
+#define IKE_RETRANSMIT_MS 2000 /* first retransmit of our own requests; doubles */
 #define IKE_RETRANSMIT_TRIES 5
 #define IKE_NONCE_LEN 32
 #define IKE_COOKIE_SECRET_MS 60000 /* §2.6: the secret changes periodically */
 
 enum ike_sa_state {
-    SA_HALF_OPEN,  /* IKE_SA_INIT answered, waiting for IKE_AUTH */
+    SA_HALF_OPEN, /* IKE_SA_INIT answered, waiting for IKE_AUTH */
     SA_ESTABLISHED,
     SA_DELETING, /* our DELETE sent, waiting for the answer */
     SA_REKEYED,  /* replaced by a rekeyed SA, waiting for the peer's DELETE */
@@ -36,11 +36,11 @@ struct ike_sa {
     struct ike *ike;
     uint64_t spi_i, spi_r;
     struct ike_ep local, remote;
-    bool natt;                   /* talking on 4500 (non-ESP marker) */
-    bool nat_local, nat_remote;  /* §2.23: we / the peer are behind a NAT */
-    bool redirect_supported;     /* RFC 5685 REDIRECT_SUPPORTED or REDIRECTED_FROM seen */
+    bool natt;                  /* talking on 4500 (non-ESP marker) */
+    bool nat_local, nat_remote; /* §2.23: we / the peer are behind a NAT */
+    bool redirect_supported;    /* RFC 5685 REDIRECT_SUPPORTED or REDIRECTED_FROM seen */
     bool redirected_from;
-    uint8_t sig_hashes;          /* RFC 7427 hash bitmask the peer announced (bit = id) */
+    uint8_t sig_hashes; /* RFC 7427 hash bitmask the peer announced (bit = id) */
     enum ike_sa_state state;
     struct ike_keys keys;
     /* IKE_SA_INIT material, freed once IKE_AUTH is done (§2.15 needs both messages). */
@@ -65,20 +65,22 @@ struct ike_sa {
     uint32_t lifetime; /* s, from the profile */
     time_t created_wall;
     /* From the profile */
-    char profile[64];
-    char peer_id[96];  /* text form of IDi */
-    char local_id[96]; /* text form of IDr */
-    char pool[64];
+    /* Names shared by many sessions are interned (ike_intern): never "" pointers to NULL. */
+    const char *profile;
+    char peer_id[96];     /* text form of IDi */
+    const char *local_id; /* text form of IDr */
+    const char *pool;
     uint32_t vip; /* network order */
     enum ike_dpd_mode dpd;
     uint32_t dpd_interval, dpd_retry, nat_keepalive;
+    uint64_t dpd_in, dpd_out; /* packet counters at the last on-demand look */
     int64_t keepalive_due;
     uint8_t auth_remote, auth_local; /* IKE_AM_* used */
     int vtemplate;
     struct ike_child *children;
     /* Table links */
-    struct ike_sa *hnext_r;  /* by spi_r */
-    struct ike_sa *hnext_i;  /* by spi_i + remote address (half-open only) */
+    struct ike_sa *hnext_r; /* by spi_r */
+    struct ike_sa *hnext_i; /* by spi_i + remote address (half-open only) */
     bool in_i_table;
     struct ike_sa *prev, *next; /* all SAs, oldest first */
     struct loop_timer *timer;
@@ -88,6 +90,16 @@ struct ike_sa {
 struct ike_hash {
     struct ike_sa **b;
     size_t nb, n;
+};
+
+#define IKE_DH_CACHE 8       /* groups with a live reusable exponential */
+#define IKE_DH_REUSE_MS 1000 /* RFC 7296 §2.12: reuse for at most this long... */
+#define IKE_DH_REUSE_MAX 256 /* ...and this many IKE_SA_INITs */
+struct ike_dh_cache {
+    struct ike_dh *dh;
+    uint16_t group;
+    int64_t born;
+    unsigned uses;
 };
 
 struct ike {
@@ -107,11 +119,24 @@ struct ike {
     uint8_t cookie_version;
     int64_t cookie_rotated;
     struct ike_stats st;
+    struct ike_dh_cache dhc[IKE_DH_CACHE];
+    struct loop_timer *dh_timer; /* forgets stale exponentials even when no SA comes */
+    struct ike_name *names;      /* interned strings (profile and pool names, our identities) */
     uint8_t rxbuf[IKE_MAX_MSG + 4];
     uint8_t txbuf[IKE_MAX_MSG + 4];
 };
 
+struct ike_name {
+    struct ike_name *next;
+    char s[];
+};
+
 /* ike_engine.c */
+/* The one copy of s kept for the engine's life ("" for NULL). Strings that name
+ * configuration objects repeat across thousands of sessions. */
+const char *ike_intern(struct ike *ike, const char *s);
+/* Free the reusable DH exponentials that are too old (all: force). */
+void ike_dh_cache_expire(struct ike *ike, bool force);
 struct ike_sa *ike_sa_new(struct ike *ike, const struct ike_ep *local, const struct ike_ep *remote,
                           uint64_t spi_i);
 void ike_sa_destroy(struct ike_sa *sa, const char *why);

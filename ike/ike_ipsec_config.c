@@ -961,7 +961,7 @@ int ike_ipsec_show_profile(const struct ike_ipsec_config *c, const char *name, s
     char words[64];
     for (const struct ike_ipsec_profile *p = c->profiles; p; p = p->next) {
         if (name && strcmp(p->name, name)) continue;
-        struct ike_ipsec_sa_params sp;
+        struct ike_ipsec_sa_params sp = {0};
         ike_ipsec_sa_params(c, p->name, &sp);
         sb_printf(out, "IPSEC profile %s\n", p->name);
         if (p->description[0]) sb_printf(out, "        Description: %s\n", p->description);

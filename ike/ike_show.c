@@ -56,8 +56,9 @@ void ike_show_sa(struct ike *ike, bool detailed, struct strbuf *out)
                   state_name(sa));
         const struct ike_suite *s = &sa->keys.suite;
         if (sa->keys.prf_len) {
-            sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%d, Auth sign: "
-                           "%s, Auth verify: %s\n",
+            sb_printf(out,
+                      "      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%d, Auth sign: "
+                      "%s, Auth verify: %s\n",
                       ike_encr_name(s->encr), s->keylen, ike_prf_name(s->prf),
                       s->integ ? ike_integ_name(s->integ) : "None", group_num(s->dh),
                       am_name(sa->auth_local), am_name(sa->auth_remote));
@@ -94,7 +95,7 @@ void ike_show_sa(struct ike *ike, bool detailed, struct strbuf *out)
         if (sa->vip) sb_printf(out, "      Assigned host addr: %s\n", ip(sa->vip, a));
         if (sa->profile[0]) sb_printf(out, "      IKEv2 profile: %s\n", sa->profile);
         sb_printf(out, "      Redirect: %s\n",
-                  sa->redirected_from       ? "client was redirected here"
+                  sa->redirected_from      ? "client was redirected here"
                   : sa->redirect_supported ? "client supports redirect"
                                            : "not supported by client");
         sb_puts(out, "      Initiator of SA : No\n");
@@ -119,19 +120,16 @@ static void mask_str(uint32_t lo, uint32_t hi, char *buf, size_t cap)
     }
 }
 
-static void ts_str(const struct ike_ts_set *s, char *buf, size_t cap)
+static void ts_str(const struct ike_child_ts *s, char *buf, size_t cap)
 {
     if (s->n < 1) {
         snprintf(buf, cap, "(none)");
         return;
     }
-    const struct ike_ts *t = &s->ts[0];
-    uint32_t lo, hi;
-    memcpy(&lo, t->saddr, 4);
-    memcpy(&hi, t->eaddr, 4);
+    const struct ike_ts4 *t = &s->ts[0];
     char r[64];
-    mask_str(ntohl(lo), ntohl(hi), r, sizeof r);
-    snprintf(buf, cap, "(%s/%u/%u)", r, t->ipproto, t->sport == t->eport ? t->sport : 0);
+    mask_str(t->lo, t->hi, r, sizeof r);
+    snprintf(buf, cap, "(%s/%u/%u)", r, t->proto, t->sport == t->eport ? t->sport : 0);
 }
 
 static const char *transform(const struct ike_child_kernel *k, char *buf, size_t cap)
@@ -140,7 +138,7 @@ static const char *transform(const struct ike_child_kernel *k, char *buf, size_t
         snprintf(buf, cap, "esp-gcm %u", k->keylen);
         return buf;
     }
-    const char *h = k->integ == IKE_INTEG_HMAC_SHA1_96         ? "esp-sha-hmac"
+    const char *h = k->integ == IKE_INTEG_HMAC_SHA1_96        ? "esp-sha-hmac"
                     : k->integ == IKE_INTEG_HMAC_SHA2_256_128 ? "esp-sha256-hmac"
                     : k->integ == IKE_INTEG_HMAC_SHA2_384_192 ? "esp-sha384-hmac"
                     : k->integ == IKE_INTEG_HMAC_SHA2_512_256 ? "esp-sha512-hmac"
@@ -184,9 +182,10 @@ void ike_show_ipsec_sa(struct ike *ike, uint32_t peer, struct strbuf *out)
             sb_printf(out, "    #bytes encaps: %" PRIu64 ", #bytes decaps: %" PRIu64 "\n",
                       ct.out_bytes, ct.in_bytes);
             if (!have)
-                sb_printf(out, "    (%s)\n", !ike->has_kernel ? "data plane: none, counters not kept"
-                                             : c->installed   ? "kernel counters unavailable"
-                                                              : "not installed in the kernel");
+                sb_printf(out, "    (%s)\n",
+                          !ike->has_kernel ? "data plane: none, counters not kept"
+                          : c->installed   ? "kernel counters unavailable"
+                                           : "not installed in the kernel");
             sb_printf(out, "\n     local crypto endpt.: %s, remote crypto endpt.: %s\n",
                       ip(sa->local.addr, a), ip(sa->remote.addr, b));
             sb_printf(out, "     current outbound spi: 0x%X(%u)\n", k->spi_out, k->spi_out);
@@ -227,8 +226,8 @@ void ike_show_session(struct ike *ike, bool detail, struct strbuf *out)
         sb_printf(out, "Interface: Virtual-Access%u\n", sa->conn_id);
         if (sa->profile[0]) sb_printf(out, "Profile: %s\n", sa->profile);
         const char *st = sa->state != SA_ESTABLISHED ? "DOWN-NEGOTIATING"
-                         : sa->children             ? "UP-ACTIVE"
-                                                    : "UP-NO-IPSEC";
+                         : sa->children              ? "UP-ACTIVE"
+                                                     : "UP-NO-IPSEC";
         sb_printf(out, "Session status: %s\n", st);
         sb_printf(out, "Peer: %s port %u\n", ip(sa->remote.addr, a), sa->remote.port);
         if (detail) {
@@ -263,20 +262,22 @@ void ike_show_stats(struct ike *ike, struct strbuf *out)
     sb_puts(out, rule);
     sb_puts(out, "                       Crypto IKEv2 SA Statistics\n");
     sb_puts(out, rule);
-    sb_printf(out, "Max IKEv2 SAs: %-10u Max in nego: %-10u Cookie challenge above: %u\n", max,
-              neg, ck);
+    sb_printf(out, "Max IKEv2 SAs: %-10u Max in nego: %-10u Cookie challenge above: %u\n", max, neg,
+              ck);
     sb_printf(out, "Total incoming IKEv2 SA Count:    %-10u active:    %-10u negotiating: %u\n",
               s.established + s.half_open, s.established, s.half_open);
-    sb_printf(out, "Child SAs: %-10u up: %-10" PRIu64 " failed: %-10" PRIu64 " rekeyed: %" PRIu64
-                   "\n",
+    sb_printf(out,
+              "Child SAs: %-10u up: %-10" PRIu64 " failed: %-10" PRIu64 " rekeyed: %" PRIu64 "\n",
               s.children, s.child_up, s.child_failed, s.child_rekeys);
-    sb_printf(out, "Incoming IKEv2 Requests: %-10" PRIu64 " IKE_SA_INIT: %-8" PRIu64
-                   " IKE_AUTH: %-8" PRIu64 "\n",
+    sb_printf(out,
+              "Incoming IKEv2 Requests: %-10" PRIu64 " IKE_SA_INIT: %-8" PRIu64
+              " IKE_AUTH: %-8" PRIu64 "\n",
               s.init_in + s.auth_in + s.child_in + s.info_in, s.init_in, s.auth_in);
     sb_printf(out, "  CREATE_CHILD_SA: %-10" PRIu64 " INFORMATIONAL: %" PRIu64 "\n", s.child_in,
               s.info_in);
-    sb_printf(out, "SAs up: %-10" PRIu64 " auth failed: %-10" PRIu64 " deleted: %-10" PRIu64
-                   " expired: %-10" PRIu64 " dead (DPD): %" PRIu64 "\n",
+    sb_printf(out,
+              "SAs up: %-10" PRIu64 " auth failed: %-10" PRIu64 " deleted: %-10" PRIu64
+              " expired: %-10" PRIu64 " dead (DPD): %" PRIu64 "\n",
               s.sa_up, s.sa_failed_auth, s.sa_deleted, s.sa_expired, s.dpd_dead);
     sb_printf(out, "IKE SA rekeys: %-10" PRIu64 " redirects: %" PRIu64 "\n", s.ike_rekeys,
               s.redirects);
@@ -284,8 +285,8 @@ void ike_show_stats(struct ike *ike, struct strbuf *out)
     sb_printf(out, "INVALID_KE_PAYLOAD sent: %" PRIu64 "\n", s.invalid_ke_sent);
     sb_printf(out, "Retransmissions answered: %-10" PRIu64 " sent: %" PRIu64 "\n",
               s.retransmits_answered, s.retransmits_sent);
-    sb_printf(out, "Packets in: %" PRIu64 " (%" PRIu64 " bytes), out: %" PRIu64 " (%" PRIu64
-                   " bytes)\n",
+    sb_printf(out,
+              "Packets in: %" PRIu64 " (%" PRIu64 " bytes), out: %" PRIu64 " (%" PRIu64 " bytes)\n",
               s.rx, s.rx_bytes, s.tx, s.tx_bytes);
     uint64_t total = 0;
     for (int i = 1; i < IKE_DROP_NCOUNT; i++) total += s.drops[i];

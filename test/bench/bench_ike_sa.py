@@ -180,7 +180,7 @@ CHARON_SWANCTL = """connections {{
 }}
 pools {{
     pool1 {{
-        addrs = 10.64.0.1-10.127.255.254
+        addrs = 10.64.0.1-10.79.255.254
     }}
 }}
 secrets {{
@@ -193,7 +193,7 @@ secrets {{
 IKEGATED_CONF = """hostname BENCH
 aaa new-model
 aaa authorization network default local
-ip local pool pool1 10.64.0.1 10.127.255.254
+ip local pool pool1 10.64.0.1 10.79.255.254
 crypto ikev2 proposal p1
  encryption aes-gcm-128
  prf sha256
@@ -390,6 +390,11 @@ class CharonResponder(Swan):
         total, half = int(st.get("total", 0)), int(st.get("half-open", 0))
         return total - half, half
 
+    def pool_in_use(self):
+        """Addresses of pool1 leased to connected peers (VICI get-pools: "online")."""
+        pools = self._vici("get-pools")
+        return int(pools.get("pool1", {}).get("online", -1))
+
     def check_conn(self):
         """Which configuration the first SA uses (the swanctl one, not load-tester's) and its
         virtual IPs."""
@@ -450,6 +455,13 @@ class IkegatedResponder:
         if not m:
             return None, None
         return int(m.group(2)), int(m.group(3))
+
+    def pool_in_use(self):
+        """The "In use" column of pool1's row in `show ip local pool` (IOS's layout:
+        Pool, Begin, End, Free, In use, Blocked), or None when it cannot be read."""
+        r = self.d.ikesh("show ip local pool pool1")
+        m = re.search(r"^\s*pool1\s+\S+\s+\S+\s+(\d+)\s+(\d+)\s+(\d+)\s*$", r.stdout, re.M)
+        return int(m.group(2)) if m else None
 
     def stop(self):
         self.d.stop(timeout=30)
@@ -527,6 +539,7 @@ def measure(make_responder, prefix, levels, delay_ms, tag):
             if lt["timed_out"]:
                 res["aborted"] = f"level {level}: the load-tester did not finish in time"
                 break
+        res["pool_in_use"] = resp.pool_in_use()
         if isinstance(resp, CharonResponder):
             names, res["sample_vips"], res["sample_children"] = resp.check_conn()
             res["connections"] = sorted(names)
@@ -693,6 +706,10 @@ def main():
                        f"(counts {last['responder_sas'] if last else None})")
             ikgt.check(all(r["failed"] + r["not_initiated"] == 0 for r in res["levels"]),
                        f"run {i} {name}: no SA failed")
+            ikgt.check(last is not None and res.get("pool_in_use") == last["responder_sas"],
+                       f"run {i} {name}: one pool address per SA "
+                       f"({res.get('pool_in_use')} leased for "
+                       f"{last['responder_sas'] if last else None} SAs)")
             if name == "charon":
                 ikgt.check(res.get("connections") == ["bench"] and res.get("sample_vips") == 1
                            and res.get("sample_children") == 1,

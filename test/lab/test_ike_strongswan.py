@@ -11,6 +11,9 @@ side; DPD against a killed client. Then the one place where the data plane is as
 this host: --dataplane kernel, whose CHILD_SA must fail cleanly (ENOSYS) with the IKE SA up."""
 import os
 import re
+import shutil
+import signal
+import subprocess
 import sys
 import time
 
@@ -23,7 +26,7 @@ ikgt.require_root_netns()
 peers.sweep_stale()
 T0 = time.time()
 
-GW_IP, CL_IP = "192.0.2.1", "192.0.2.2"
+GW_IP, CL_IP, GW_ALT = "192.0.2.1", "192.0.2.2", "192.0.2.11"
 DOMAIN = "lab.ikegate.test"
 PSK = "lab-psk-7d2a90c4e1"
 SPLIT = ["10.10.0.0/24", "10.20.0.0/24"]
@@ -44,6 +47,7 @@ pki = peers.make_pki(pki_dir, gateways={"gw1": [GW_IP]}, clients=("alice", "bob"
 STARTUP = f"""hostname GW
 interface GigabitEthernet1
  ip address {GW_IP} 255.255.255.0
+ ip address {GW_ALT} 255.255.255.0 secondary
  no shutdown
 aaa new-model
 aaa authorization network default local
@@ -96,16 +100,17 @@ ip local pool pool1 10.99.0.1 10.99.0.14
 
 
 def client_conf(rekey=""):
-    def conn(name, auth, proposals, esp, extra_local=""):
+    def conn(name, auth, proposals, esp, extra_local="", gw_ip=GW_IP, child=None):
+        child = child or name
         return f"""
     {name} {{
-        remote_addrs = {GW_IP}
+        remote_addrs = {gw_ip}
         vips = 0.0.0.0
         proposals = {proposals}
         {rekey}
         local {{
             auth = {auth}
-            id = {'psk-client' if name == 'psk' else ('alice' if name == 'rsa' else 'bob')}@{DOMAIN}
+            id = {'alice' if name == 'rsa' else 'bob' if name == 'ecdsa' else 'psk-client'}@{DOMAIN}
             {extra_local}
         }}
         remote {{
@@ -113,7 +118,7 @@ def client_conf(rekey=""):
             id = {'"' + pki['gw1-ecdsa'].dn + '"' if name == 'ecdsa' else 'gw1.' + DOMAIN}
         }}
         children {{
-            {name} {{
+            {child} {{
                 remote_ts = {', '.join(SPLIT)}
                 esp_proposals = {esp}
                 updown = {peers.UPDOWN}
@@ -127,6 +132,7 @@ def client_conf(rekey=""):
                  "certs = alice-rsa.crt") +
             conn("ecdsa", "pubkey", "aes256gcm16-prfsha384-ecp256", "aes256gcm16",
                  "certs = bob-ecdsa.crt") +
+            conn("alt", "psk", "aes128gcm16-prfsha256-x25519", "aes128gcm16", gw_ip=GW_ALT) +
             f"""
 }}
 secrets {{
@@ -142,6 +148,15 @@ secrets {{
 def sh(d, cmd):
     return d.ikesh(cmd).stdout
 
+
+# Everything on the wire is kept for tshark (IKE_SA_INIT must dissect cleanly).
+pcap = os.path.join("/tmp", f"ikgt-ike-{os.getpid()}.pcap")
+ikgt._cleanups.append(lambda: os.path.exists(pcap) and os.unlink(pcap))
+cap = None
+if shutil.which("tshark"):
+    cap = lan.popen(["tshark", "-q", "-i", "br0", "-f", "udp port 500 or udp port 4500", "-w",
+                     pcap], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
 
 gw = ikgt.Daemon(gw_ns, STARTUP, extra=["--dataplane", "none"], tag="ikgw").start()
 cl = peers.Charon(cl_ns, "cl", client_conf())
@@ -302,6 +317,39 @@ check(f"authentication of '{pki['gw1-ecdsa'].dn}' with ECDSA_WITH_SHA256_DER suc
 sas = gw_sas()
 check(len(sas) == 2 and sorted(s.get("remote_id") for s in sas.values())
       == sorted([f"alice@{DOMAIN}", f"bob@{DOMAIN}"]), "two certificate sessions on the gateway")
+
+# Replies leave from the address the request came to (a secondary address here; a VIP in
+# the cluster).
+ok, out = cl.initiate("alt", timeout=15)
+c = one_sa("alt")
+g = gw_sa_for(c["initiator-spi"]) if c else None
+check(ok and c and c["remote-host"] == GW_ALT and g and g["local"] == f"{GW_ALT}/4500",
+      f"alt: the client reached {GW_ALT} and the gateway answered from it ({g and g['local']})")
+cl.terminate(ike="alt")
+
+# ---------------------------------------------------------------------------- the wire
+if cap is None:
+    print("SKIP: tshark not installed; the wire check did not run")
+    ikgt.skipped_checks = getattr(ikgt, "skipped_checks", 0) + 1
+else:
+    time.sleep(0.5)
+    cap.send_signal(signal.SIGINT)
+    cap.wait(timeout=10)
+    fields = ikgt.run(["tshark", "-r", pcap, "-Y", f"isakmp.exchangetype == 34 && ip.src == {GW_IP}",
+                       "-T", "fields", "-e", "isakmp.rspi", "-e", "isakmp.nextpayload"],
+                      check=False).stdout
+    ours = [ln for ln in fields.splitlines() if ln.strip()]
+    if len(ours) < 3:
+        print(ikgt.run(["tshark", "-r", pcap], check=False).stdout[:2000])
+    check(len(ours) >= 3, f"tshark: {len(ours)} IKE_SA_INIT responses from the gateway captured")
+    bad = ikgt.run(["tshark", "-r", pcap, "-Y", f"ip.src == {GW_IP} && (_ws.malformed || "
+                    "_ws.expert.severity >= 4194304)"], check=False).stdout.strip()
+    check(bad == "", f"tshark: no malformed packet or expert warning from the gateway {bad[:300]}")
+    dis = ikgt.run(["tshark", "-r", pcap, "-V", "-Y", f"isakmp.exchangetype == 34 && ip.src == {GW_IP}"],
+                   check=False).stdout
+    check("NAT_DETECTION_SOURCE_IP" in dis and "Key Exchange" in dis and "Nonce" in dis
+          and "CERTREQ" in dis.upper() or "Certificate Request" in dis,
+          "tshark: our IKE_SA_INIT carries SA, KE, Nonce, NAT-D and CERTREQ")
 
 # Delete from the gateway's side.
 sh(gw, "clear crypto ikev2 sa")
