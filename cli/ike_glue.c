@@ -38,9 +38,8 @@ struct ike_glue {
     struct xfrm *xfrm;
     struct tpent *tps;
     struct ike_pki_hooks hooks;
-    /* xfrm interfaces made for Virtual-Templates: number, or 0; failed: -number */
-    long vt_links[MAX_VT];
-    bool vt_warned;
+    long vt_links[MAX_VT]; /* Virtual-Templates whose xfrm interface we made (0: free) */
+    int vt_warned[MAX_VT]; /* ...and those whose failure was logged */
 };
 
 /* ---- trustpoints ---- */
@@ -481,10 +480,7 @@ static uint32_t vt_if_id(struct ike_glue *g, int vt)
 {
     if (!vt) return 0;
     for (int i = 0; i < MAX_VT; i++)
-        if (g->vt_links[i] == vt)
-            return (uint32_t)vt;
-        else if (g->vt_links[i] == -vt)
-            return 0;
+        if (g->vt_links[i] == vt) return (uint32_t)vt;
     char name[16];
     snprintf(name, sizeof name, "vt%d", vt);
     const struct ike_vtemplate *t = ike_vt_find(&g->a->ipsec, (unsigned long)vt);
@@ -497,18 +493,29 @@ static uint32_t vt_if_id(struct ike_glue *g, int vt)
         under = lnx;
     }
     int rc = xfrm_link_create(g->xfrm, name, (uint32_t)vt, under);
-    for (int i = 0; i < MAX_VT; i++)
-        if (!g->vt_links[i]) {
-            g->vt_links[i] = rc ? -vt : vt;
-            break;
-        }
     if (rc) {
-        ilog(LOG_SEV_WARNINGS, "CRYPTO", "VTEMPLATE",
-             "Virtual-Template%d: cannot create xfrm interface %s (%s); its sessions use "
-             "policy-based IPsec",
-             vt, name, strerror(-rc));
+        /* Not remembered: the next session tries again (the kernel may have been missing a
+         * module, or a stale link may have gone). Said once per template. */
+        bool said = false;
+        for (int i = 0; i < MAX_VT; i++)
+            if (g->vt_warned[i] == vt) said = true;
+        for (int i = 0; i < MAX_VT && !said; i++)
+            if (!g->vt_warned[i]) {
+                g->vt_warned[i] = vt;
+                break;
+            }
+        if (!said)
+            ilog(LOG_SEV_WARNINGS, "CRYPTO", "VTEMPLATE",
+                 "Virtual-Template%d: cannot create xfrm interface %s (%s); its sessions use "
+                 "policy-based IPsec until it can be made",
+                 vt, name, strerror(-rc));
         return 0;
     }
+    for (int i = 0; i < MAX_VT; i++)
+        if (!g->vt_links[i]) {
+            g->vt_links[i] = vt;
+            break;
+        }
     ilog(LOG_SEV_NOTIFICATIONS, "LINEPROTO", "UPDOWN",
          "Line protocol on Interface Virtual-Template%d (%s), changed state to up", vt, name);
     return (uint32_t)vt;

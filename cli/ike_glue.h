@@ -15,9 +15,9 @@ struct ike_pki_hooks;
 typedef struct loop loop_t;
 
 struct ike_glue_opts {
-    bool dataplane;           /* false: negotiate, install nothing (benchmarks, labs) */
+    bool dataplane;               /* false: negotiate, install nothing (benchmarks, labs) */
     uint16_t ike_port, natt_port; /* 500, 4500 */
-    bool no_sockets;          /* unit tests: no UDP sockets */
+    bool no_sockets;              /* unit tests: no UDP sockets */
 };
 
 struct ike_glue;

@@ -28,7 +28,7 @@ struct debug_flag ike_dbg_internal = {.path = "crypto ikev2 internal",
                                       .group = "IKEv2",
                                       .title = "IKEv2 internal",
                                       .help = "IKEv2 internal events"};
-static struct debug_flag ike_dbg_all = {
+struct debug_flag ike_dbg_all = {
     .path = "crypto ikev2", .group = "IKEv2", .title = "IKEv2", .help = "IKEv2"};
 
 const char *ike_ep_str(const struct ike_ep *e, char *buf, size_t cap)
@@ -270,7 +270,7 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why)
         ilog(LOG_SEV_NOTIFICATIONS, "CRYPTO", "IKEV2_SESSION_STATUS",
              "Crypto tunnel v2 is DOWN. Peer %s Id: %s (%s)",
              ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id[0] ? sa->peer_id : "unknown", why);
-    } else if (ike_dbg_internal.on) {
+    } else if (IKE_DBG(internal)) {
         ilog_debug("IKEv2:(SA ID = %u):Deleting SA %016llx/%016llx: %s", sa->conn_id,
                    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, why);
     }
@@ -399,7 +399,7 @@ void ike_send_raw(struct ike *ike, const struct ike_ep *from, const struct ike_e
 void ike_drop(struct ike *ike, enum ike_drop why, const struct ike_ep *from, const char *detail)
 {
     ike->st.drops[why]++;
-    if (ike_dbg_error.on) {
+    if (IKE_DBG(error)) {
         char ep[48];
         ilog_debug("IKEv2-ERROR:Dropped message from %s: %s%s%s", ike_ep_str(from, ep, sizeof ep),
                    ike_drop_name(why), detail ? ": " : "", detail ? detail : "");
@@ -421,13 +421,13 @@ void ike_dbg_msg(struct ike *ike, bool out, const struct ike_ep *peer, const str
                  const struct ike_pl *inner, int ninner)
 {
     (void)ike;
-    if (!ike_dbg_packet.on) return;
+    if (!IKE_DBG(packet) && !IKE_DBG(hexdump)) return;
     char sum[512], ep[48];
     ike_msg_summary(m, inner, ninner, sum, sizeof sum);
     ilog_debug("IKEv2:(SA ID = 0):%s %s %s, SPI %016llx/%016llx",
                out ? "Sending to" : "Received from", ike_ep_str(peer, ep, sizeof ep), sum,
                (unsigned long long)m->hdr.spi_i, (unsigned long long)m->hdr.spi_r);
-    if (ike_dbg_hexdump.on) hexdump(m->raw, m->rawlen);
+    if (IKE_DBG(hexdump)) hexdump(m->raw, m->rawlen);
 }
 
 void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep *remote,

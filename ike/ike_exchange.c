@@ -222,7 +222,7 @@ static void init_notify(struct ike *ike, const struct ike_ep *local, const struc
     ikew_notify(&w, 0, NULL, 0, type, data, len);
     size_t n = ikew_finish(&w);
     if (!n) return;
-    if (ike_dbg_packet.on) {
+    if (IKE_DBG(packet)) {
         struct ike_msg m;
         uint8_t crit;
         if (!ike_msg_parse(ike->txbuf, n, &m, &crit)) ike_dbg_msg(ike, true, remote, &m, NULL, 0);
@@ -480,7 +480,7 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
         ike_sa_destroy(sa, "out of memory");
         goto out;
     }
-    if (ike_dbg_packet.on) {
+    if (IKE_DBG(packet)) {
         struct ike_msg *mm = malloc(sizeof *mm);
         uint8_t crit;
         if (mm && !ike_msg_parse(sa->init_resp, n, mm, &crit))
@@ -520,7 +520,7 @@ static bool msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
     ikew_sk_end(w, ike_suite_block(&sa->keys.suite), ike_suite_icv_len(&sa->keys.suite));
     size_t n = ikew_finish(w);
     if (!n) return false;
-    if (ike_dbg_packet.on) {
+    if (IKE_DBG(packet)) {
         /* Summarise before encryption: the inner chain is still plaintext. */
         struct ike_msg *mm = malloc(sizeof *mm);
         struct ike_pl *in = malloc(sizeof(struct ike_pl) * IKE_MAX_PAYLOADS);

@@ -126,6 +126,10 @@ struct ike {
     uint8_t txbuf[IKE_MAX_MSG + 4];
 };
 
+/* `debug crypto ikev2` alone turns every IKEv2 flag on; hexdump implies packet. */
+extern struct debug_flag ike_dbg_all;
+#define IKE_DBG(f) (ike_dbg_##f.on || ike_dbg_all.on)
+
 struct ike_name {
     struct ike_name *next;
     char s[];

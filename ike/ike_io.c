@@ -135,7 +135,7 @@ static void io_send(void *ctx, const struct ike_ep *from, const struct ike_ep *t
     c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
     struct in_pktinfo pi = {.ipi_spec_dst.s_addr = from->addr};
     memcpy(CMSG_DATA(c), &pi, sizeof pi);
-    if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0 && ike_dbg_error.on) {
+    if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0 && IKE_DBG(error)) {
         char ep[48];
         ilog_debug("IKEv2-ERROR:send to %s failed: %s", ike_ep_str(to, ep, sizeof ep),
                    strerror(errno));

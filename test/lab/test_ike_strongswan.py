@@ -83,8 +83,11 @@ crypto ikev2 profile rsa
  authentication local rsa-sig
  pki trustpoint gw-rsa
  aaa authorization group cert list default default
+crypto pki certificate map bobmap 10
+ subject-name co cn=bob
+ issuer-name co ecdsa ca
 crypto ikev2 profile ecdsa
- match identity remote email bob@{DOMAIN}
+ match certificate bobmap
  identity local dn
  authentication remote ecdsa-sig
  authentication local ecdsa-sig
@@ -314,6 +317,8 @@ c = verify("ecdsa", {"encr-alg": "AES_GCM_16", "encr-keysize": "256",
 log = cl.log_text()
 check(f"authentication of '{pki['gw1-ecdsa'].dn}' with ECDSA_WITH_SHA256_DER successful" in log,
       "ecdsa: the client verified our ECDSA signature under identity local dn")
+check("Profile: ecdsa" in sh(gw, "show crypto session"),
+      "ecdsa: the session was placed in profile ecdsa by its certificate map")
 sas = gw_sas()
 check(len(sas) == 2 and sorted(s.get("remote_id") for s in sas.values())
       == sorted([f"alice@{DOMAIN}", f"bob@{DOMAIN}"]), "two certificate sessions on the gateway")
