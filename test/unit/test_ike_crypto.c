@@ -26,7 +26,7 @@ static size_t unhex(const char *h, uint8_t *out, size_t cap)
     size_t n = 0;
     int hi = -1;
     for (; *h; h++) {
-        int v;
+        int v = 0; /* fail_msg does not return, but the compiler cannot know */
         if (*h == ' ') continue;
         if (*h >= '0' && *h <= '9')
             v = *h - '0';
