@@ -25,6 +25,7 @@ struct sysload;
 struct loop_timer;
 struct hsrp;
 struct ike_glue;
+struct clb;
 typedef struct loop loop_t;
 
 #define APP_MAX_SECONDARY 32
@@ -92,6 +93,7 @@ struct app {
     const struct ike_pki_hooks *pki; /* NULL: "% PKI support not available" */
     struct hsrp *hsrp;               /* NULL: HSRP not running (unit tests) */
     struct ike_glue *ike;            /* NULL: IKEv2 not running (unit tests) */
+    struct clb *clb;                 /* NULL: the cluster engine is not running */
     const char *dataplane;           /* for show version; NULL: not said */
     struct loop_timer *link_timer;
     unsigned changes; /* configuration changes since boot */
@@ -140,6 +142,9 @@ extern const size_t app_ncmds_ikev2;
 void app_register_ikev2(struct cmd_tree *t);
 /* Tell HSRP an interface's names, address, MAC and state (cmd_standby.c). */
 void app_hsrp_iface(struct app *a, struct iface *i);
+/* The cluster engine on HSRP and IKE (clb_glue.c); its configuration is applied at once. */
+void app_start_cluster(struct app *a);
+void app_stop_cluster(struct app *a);
 /* Watch the links once a second: carrier changes reach HSRP (interfaces and tracking). */
 void app_start_link_watch(struct app *a);
 

@@ -3,12 +3,28 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clb/clb.h"
 #include "cli/app.h"
 #include "platform/log.h"
 #include "platform/strbuf.h"
 
 #define M_CONF (1u << CM_CONFIG)
 #define M_CL (1u << CM_CLUSTER)
+#define M_EXEC (1u << CM_EXEC)
+
+/* Every change reaches the running cluster engine at once (timers, weights, key, shutdown). */
+static void applied(struct cmd_ctx *c)
+{
+    c->app->changes++;
+    if (c->app->clb) clb_configure(c->app->clb, &c->app->cluster);
+}
+
+static int h_show_cluster(struct cmd_ctx *c)
+{
+    if (!c->app->clb) return ctx_err(c, "%% The cluster engine is not running");
+    clb_show(c->app->clb, c->out);
+    return 0;
+}
 
 static int h_cluster(struct cmd_ctx *c)
 {
@@ -19,7 +35,7 @@ static int h_cluster(struct cmd_ctx *c)
         cc->defined = true;
         c->new_mode = CM_CLUSTER;
     }
-    c->app->changes++;
+    applied(c);
     return 0;
 }
 
@@ -49,7 +65,7 @@ static int h_param(struct cmd_ctx *c)
         if (clb_config_set(&c->app->cluster, p, c->m->argv[c->m->argc - 1], err, sizeof err))
             return ctx_err(c, "%s", err);
     }
-    c->app->changes++;
+    applied(c);
     return 0;
 }
 
@@ -79,7 +95,7 @@ static int h_text(struct cmd_ctx *c)
             rc = clb_config_set_key(cc, c->m->argv[1], err, sizeof err);
     }
     if (rc) return ctx_err(c, "%s", err);
-    c->app->changes++;
+    applied(c);
     return 0;
 }
 
@@ -90,12 +106,18 @@ static int h_shutdown(struct cmd_ctx *c)
     char err[160];
     if (clb_config_set_shutdown(&c->app->cluster, shut, err, sizeof err))
         return ctx_err(c, "%s", err);
-    c->app->changes++;
+    applied(c);
     return 0;
 }
 
 #define NEG "Negate a command or set its defaults"
 const struct cmd_def app_cmds_cluster[] = {
+    {M_EXEC,
+     1,
+     CMDF_FILTER,
+     h_show_cluster,
+     "show crypto ikev2 cluster",
+     {NULL, NULL, NULL, "IKEv2 cluster (load balancer) state and members"}},
     {M_CONF,
      15,
      0,

@@ -276,6 +276,7 @@ int main(int argc, char **argv)
         ilog(4, "CRYPTO", "DATAPLANE_NONE",
              "IPsec data plane: none (--dataplane none): tunnels are negotiated, no SA is "
              "installed and no traffic passes");
+    app_start_cluster(&d.app); /* before the shell: `debug crypto ikev2 cluster` */
     shell_init(&d.sh, &d.app, d.loop);
 
     struct strbuf report = STRBUF_INIT;
@@ -337,6 +338,7 @@ int main(int argc, char **argv)
 
     /* First of all, Active groups resign so the standby takes over at once, and give back
      * their VIP. Sessions still running see "shutting down" from now on. */
+    app_stop_cluster(&d.app); /* members hear BYE before HSRP resigns */
     hsrp_free(d.app.hsrp);
     d.app.hsrp = NULL;
     hsrp_os_free(hos);
