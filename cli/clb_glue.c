@@ -60,18 +60,29 @@ static void watch(void *arg, const char *name, bool active, uint32_t vip)
     clb_role_changed(arg);
 }
 
-/* RFC 5685 at IKE_SA_INIT: only with `redirect gateway init` (global, or in the profile that
- * can be known before authentication), and only when this gateway is the master. */
-static bool pick(void *ctx, const struct ike_ep *client, uint32_t *target)
+/* RFC 5685: at IKE_SA_INIT with `redirect gateway init` (global, or in the profile that can
+ * be known before authentication), at IKE_AUTH with `redirect gateway auth` (global or in
+ * the profile the client matched); only when this gateway is the cluster master. */
+static bool pick(void *ctx, const struct ike_ep *client, uint8_t phase, const char *profile,
+                 uint32_t *target)
 {
     struct app *a = ctx;
-    bool init = a->ikev2.redirect_init;
-    if (!init) {
-        const struct ike_cfg_profile *p = ike_cfg_profile_for_local(&a->ikev2, 0, NULL);
-        init = p && p->redirect_init;
+    if (!a->clb || !clb_is_master(a->clb)) return false;
+    bool want;
+    if (phase == IKE_SA_INIT) {
+        want = a->ikev2.redirect_init;
+        if (!want) {
+            const struct ike_cfg_profile *p = ike_cfg_profile_for_local(&a->ikev2, 0, NULL);
+            want = p && p->redirect_init;
+        }
+    } else {
+        want = a->ikev2.redirect_auth;
+        if (!want && profile) {
+            const struct ike_cfg_profile *p = ike_cfg_profile_find(&a->ikev2, profile);
+            want = p && p->redirect_auth;
+        }
     }
-    if (!init || !a->clb) return false;
-    return clb_redirect_pick(a->clb, client->addr, target);
+    return want && clb_redirect_pick(a->clb, client->addr, target);
 }
 
 void app_start_cluster(struct app *a)
@@ -84,14 +95,14 @@ void app_start_cluster(struct app *a)
     struct ike *ike = ike_glue_engine(a->ike);
     if (ike) {
         struct ike_redirect_port r = {a, pick};
-        ike_set_redirect(ike, &r, 1);
+        ike_set_redirect(ike, &r);
     }
 }
 
 void app_stop_cluster(struct app *a)
 {
     struct ike *ike = ike_glue_engine(a->ike);
-    if (ike) ike_set_redirect(ike, NULL, 0);
+    if (ike) ike_set_redirect(ike, NULL);
     clb_free(a->clb);
     a->clb = NULL;
 }

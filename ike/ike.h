@@ -171,10 +171,15 @@ struct ike_send_port {
                  size_t len);
 };
 
-/* RFC 5685: for a new client that supports redirect, stay or go to *target. */
+/* RFC 5685: for a new client that supports redirect (and was not redirected here), stay
+ * (false) or go to *target (network order). phase: IKE_SA_INIT (asked before any state is
+ * kept; profile is NULL) or IKE_AUTH (asked once the client's AUTH verified; profile names
+ * the profile it matched). The port decides from its configuration whether that phase
+ * redirects at all. */
 struct ike_redirect_port {
     void *ctx;
-    bool (*pick)(void *ctx, const struct ike_ep *client, uint32_t *target);
+    bool (*pick)(void *ctx, const struct ike_ep *client, uint8_t phase, const char *profile,
+                 uint32_t *target);
 };
 
 struct ike;
@@ -183,7 +188,8 @@ struct ike *ike_new(loop_t *loop, const struct ike_send_port *send,
 /* Deletes every SA (children removed from the kernel, pool addresses released) without
  * telling peers, then frees. */
 void ike_free(struct ike *ike);
-void ike_set_redirect(struct ike *ike, const struct ike_redirect_port *r, int mode);
+/* NULL: never redirect. */
+void ike_set_redirect(struct ike *ike, const struct ike_redirect_port *r);
 
 /* A datagram from the wire: `local` is where it arrived (address + port 500 or 4500). On 4500
  * buf still starts with the non-ESP marker (or is a keepalive). */

@@ -618,13 +618,12 @@ void ike_free(struct ike *ike)
     free(ike);
 }
 
-void ike_set_redirect(struct ike *ike, const struct ike_redirect_port *r, int mode)
+void ike_set_redirect(struct ike *ike, const struct ike_redirect_port *r)
 {
     if (r)
         ike->redirect = *r;
     else
         memset(&ike->redirect, 0, sizeof ike->redirect);
-    ike->redirect_mode = mode;
 }
 
 void ike_get_stats(const struct ike *ike, struct ike_stats *st)

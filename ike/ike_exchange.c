@@ -372,9 +372,10 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
                 if (n.data[k] == 0 && n.data[k + 1] < 8)
                     sig_hashes |= (uint8_t)(1u << n.data[k + 1]);
     }
-    if (ike->redirect_mode == 1 && redir_sup && !redir_from && ike->redirect.pick) {
+    if (redir_sup && !redir_from && ike->redirect.pick) {
         uint32_t target;
-        if (ike->redirect.pick(ike->redirect.ctx, remote, &target) && target != local->addr) {
+        if (ike->redirect.pick(ike->redirect.ctx, remote, IKE_SA_INIT, NULL, &target) &&
+            target != local->addr) {
             /* RFC 5685 §5: REDIRECT with the new gateway and the initiator's nonce. */
             struct ike_redirect rd = {.gw_type = 1, .gw_len = 4, .nonce = ni, .nonce_len = nilen};
             memcpy(rd.gw, &target, 4);
@@ -1014,6 +1015,41 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
     }
     sa->auth_local = (uint8_t)v->auth_local;
 
+    /* RFC 5685 §6: redirect in IKE_AUTH, once the client's AUTH verified: IDr, AUTH and
+     * N(REDIRECT) (no nonce), no CHILD_SA; the SA stays only to answer the client's DELETE. */
+    uint32_t target;
+    if (sa->redirect_supported && !sa->redirected_from && ike->redirect.pick &&
+        ike->redirect.pick(ike->redirect.ctx, &sa->remote, IKE_AUTH, v->name, &target) &&
+        target != sa->local.addr) {
+        struct ike_wbuf w;
+        msg_begin(sa, &w, IKE_AUTH, true, m->hdr.msgid);
+        ikew_id(&w, IKE_PL_IDR, idbody[0], idbody + 4, idlen);
+        if (v->auth_local != IKE_AM_PSK) {
+            uint8_t cert[8192];
+            size_t cl = ike_auth_signer_cert(v->signer, cert, sizeof cert);
+            if (cl) ikew_cert(&w, IKE_PL_CERT, IKE_CERT_X509_SIG, cert, cl);
+        }
+        ikew_auth(&w, method, authdata, alen);
+        struct ike_redirect rd = {.gw_type = 1, .gw_len = 4};
+        memcpy(rd.gw, &target, 4);
+        uint8_t data[2 + 255];
+        size_t dl = ike_redirect_data(&rd, data, sizeof data);
+        ikew_notify(&w, 0, NULL, 0, IKE_N_REDIRECT, data, dl);
+        sa->rx_next = m->hdr.msgid + 1;
+        if (msg_send(sa, &w, true)) {
+            char ep[48], t[INET_ADDRSTRLEN];
+            ike->st.redirects++;
+            sa->redirected_away = true;
+            sa->expires = loop_now(ike->loop) + 10000;
+            ike_sa_arm(sa);
+            if (IKE_DBG(internal))
+                ilog_debug("IKEv2:(SA ID = %u):Redirecting %s (Id: %s) to %s in IKE_AUTH",
+                           sa->conn_id, ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id,
+                           inet_ntop(AF_INET, &target, t, sizeof t));
+        }
+        goto out;
+    }
+
     /* Session parameters from the profile. */
     sa->pool = ike_intern(ike, v->pool);
     sa->vtemplate = v->vtemplate;
@@ -1404,7 +1440,7 @@ void ike_handle_request(struct ike_sa *sa, const struct ike_msg *m, const struct
         create_child(sa, m, inner, ninner);
         return;
     case IKE_INFORMATIONAL:
-        if (sa->state == SA_HALF_OPEN) break;
+        if (sa->state == SA_HALF_OPEN && !sa->redirected_away) break;
         informational(sa, m, inner, ninner);
         return;
     }

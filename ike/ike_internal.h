@@ -40,7 +40,8 @@ struct ike_sa {
     bool nat_local, nat_remote; /* §2.23: we / the peer are behind a NAT */
     bool redirect_supported;    /* RFC 5685 REDIRECT_SUPPORTED or REDIRECTED_FROM seen */
     bool redirected_from;
-    uint8_t sig_hashes; /* RFC 7427 hash bitmask the peer announced (bit = id) */
+    bool redirected_away; /* IKE_AUTH answered with REDIRECT: kept only for the DELETE */
+    uint8_t sig_hashes;   /* RFC 7427 hash bitmask the peer announced (bit = id) */
     enum ike_sa_state state;
     struct ike_keys keys;
     /* IKE_SA_INIT material, freed once IKE_AUTH is done (§2.15 needs both messages). */
@@ -109,7 +110,6 @@ struct ike {
     struct ike_kernel_port kernel;
     bool has_kernel;
     struct ike_redirect_port redirect;
-    int redirect_mode; /* 0 off, 1 init, 2 auth */
     struct ike_hash by_r, by_i;
     struct ike_sa *first, *last;
     uint32_t half_open, established, nchildren;

@@ -993,9 +993,11 @@ static void test_natt_marker_and_garbage(void **state)
     ike_dh_free(I.dh);
 }
 
-static bool pick_other(void *ctx, const struct ike_ep *client, uint32_t *target)
+static bool pick_other(void *ctx, const struct ike_ep *client, uint8_t phase, const char *profile,
+                       uint32_t *target)
 {
-    (void)ctx, (void)client;
+    (void)ctx, (void)client, (void)profile;
+    if (phase != IKE_SA_INIT) return false;
     *target = htonl(0x0a0a0a09);
     return true;
 }
@@ -1004,7 +1006,7 @@ static void test_redirect_at_init(void **state)
 {
     (void)state;
     struct ike_redirect_port rp = {NULL, pick_other};
-    ike_set_redirect(T.ike, &rp, 1);
+    ike_set_redirect(T.ike, &rp);
     struct ini I;
     ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
             IKE_DH_CURVE25519);
@@ -1035,6 +1037,73 @@ static void test_redirect_at_init(void **state)
     assert_int_equal(st.half_open, 1);
 }
 
+static bool pick_at_auth(void *ctx, const struct ike_ep *client, uint8_t phase, const char *profile,
+                         uint32_t *target)
+{
+    (void)ctx, (void)client;
+    if (phase != IKE_AUTH || strcmp(profile, "default")) return false;
+    *target = htonl(0x0a0a0a09);
+    return true;
+}
+
+/* RFC 5685 §6: after the client's AUTH verified, IDr + AUTH + N(REDIRECT) without a nonce, no
+ * CHILD_SA, no pool address; the SA then answers the client's DELETE and is gone. */
+static void test_redirect_at_auth(void **state)
+{
+    (void)state;
+    struct ike_redirect_port rp = {NULL, pick_at_auth};
+    ike_set_redirect(T.ike, &rp);
+    struct ini I;
+    ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    struct ike_msg m;
+    uint8_t crit;
+    build_init(&I, NULL, 0, 0, true);
+    feed(&I, I.init_req, I.init_req_len);
+    I.init_resp_len = pop(I.init_resp);
+    assert_int_equal(ike_msg_parse(I.init_resp, I.init_resp_len, &m, &crit), 0);
+    assert_true(m.hdr.spi_r != 0); /* IKE_SA_INIT is not redirected: the port says so */
+    I.spi_r = m.hdr.spi_r;
+    const struct ike_pl *pke = ike_pl_find(m.pl, m.npl, IKE_PL_KE);
+    const struct ike_pl *pno = ike_pl_find(m.pl, m.npl, IKE_PL_NONCE);
+    struct ike_ke ke;
+    assert_int_equal(ike_parse_ke(pke->body, pke->len, &ke), 0);
+    memcpy(I.nr, pno->body, pno->len);
+    I.nrlen = pno->len;
+    uint8_t gir[IKE_MAX_DH_LEN];
+    size_t gl = ike_dh_shared(I.dh, ke.data, ke.len, gir, sizeof gir);
+    struct ike_suite s = {I.encr, I.keylen, I.integ, I.prf, I.group};
+    assert_int_equal(ike_derive_ike_keys(&s, I.ni, sizeof I.ni, I.nr, I.nrlen, gir, gl, I.spi_i,
+                                         I.spi_r, &I.keys),
+                     0);
+    ike_dh_free(I.dh);
+    I.dh = NULL;
+    I.msgid = 1;
+    uint8_t resp[4096];
+    size_t n = do_auth(&I, "client1", "cisco123", resp);
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int np = open_msg(&I, resp, n, &m, pl);
+    assert_non_null(ike_pl_find(pl, np, IKE_PL_AUTH));
+    assert_null(ike_pl_find(pl, np, IKE_PL_SA));
+    assert_null(ike_pl_find(pl, np, IKE_PL_CP));
+    struct ike_notify nt;
+    bool f;
+    notify_of(pl, np, IKE_N_REDIRECT, &nt, &f);
+    assert_true(f);
+    struct ike_redirect rd;
+    assert_int_equal(ike_parse_redirect(nt.data, nt.len, &rd), 0);
+    assert_int_equal(rd.nonce_len, 0);
+    assert_int_equal(T.added, 0);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.established, 0);
+    assert_int_equal(st.redirects, 1);
+    delete_ike(&I);
+    assert_int_equal(T.qn, 1);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.half_open, 0);
+}
+
 int main(void)
 {
     log_init("test_ike_engine", false);
@@ -1053,6 +1122,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dpd_detects_dead_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_natt_marker_and_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redirect_at_init, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redirect_at_auth, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
