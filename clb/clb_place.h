@@ -5,8 +5,8 @@
  * client that supports redirect, calls expire() on a timer, and renders the snapshot in
  * `show crypto ikev2 cluster`.
  *
- * The formula and every choice behind it are in docs/clb-protocol.md, section "Placement" (drafted
- * as docs/clb-placement.md); in short:
+ * The formula and every choice behind it are in docs/clb-protocol.md, section "Placement";
+ * in short:
  *
  *   sessions  = IKE SAs established + IKE SAs in negotiation + in flight
  *   crypto    = sessions / max-session                              (percent)
