@@ -54,10 +54,13 @@ static void load(void *ctx, struct clb_local_load *out)
     }
 }
 
+/* Registered with the app, not the engine: HSRP cannot forget a watcher, and it still
+ * resigns (and tells us) after the cluster engine is gone at exit. */
 static void watch(void *arg, const char *name, bool active, uint32_t vip)
 {
     (void)name, (void)active, (void)vip;
-    clb_role_changed(arg);
+    struct app *a = arg;
+    if (a->clb) clb_role_changed(a->clb);
 }
 
 /* RFC 5685: at IKE_SA_INIT with `redirect gateway init` (global, or in the profile that can
@@ -91,7 +94,7 @@ void app_start_cluster(struct app *a)
     struct clb_load_port lp = {a, load};
     a->clb = clb_new(a->loop, &rp, &lp);
     if (!a->clb) return;
-    if (a->hsrp) hsrp_watch(a->hsrp, watch, a->clb);
+    if (a->hsrp) hsrp_watch(a->hsrp, watch, a);
     struct ike *ike = ike_glue_engine(a->ike);
     if (ike) {
         struct ike_redirect_port r = {a, pick};
