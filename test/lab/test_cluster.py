@@ -229,6 +229,27 @@ after = placed()
 check(after.get("10.10.10.4", 0) == level and all(after[k] == before[k] for k in before),
       f"the new member received the next {level} clients, until level: {before} -> {after}")
 
+# `slave max-session` and `master overload-limit`, changed live: GW2 is full at its 4
+# sessions, GW3 (4 of 7 = 57 %) is over a 50 % limit; the next client goes elsewhere.
+daemons[2].ikesh("configure terminal", "crypto ikev2 cluster", "slave max-session 4", "end")
+daemons[3].ikesh("configure terminal", "crypto ikev2 cluster", "slave max-session 7", "end")
+daemons[1].ikesh("configure terminal", "crypto ikev2 cluster", "master overload-limit 50", "end")
+ok = wait(lambda: cluster_members(1)[0].get("10.10.10.2", (0, 0, ""))[2] == "full" and
+          cluster_members(1)[0].get("10.10.10.3", (0, 0, ""))[2] == "overloaded", 10)
+rows, out = cluster_members(1)
+check(ok, f"the master shows GW2 full and GW3 overloaded:\n{out}")
+before = placed()
+extra_c = client(30)
+extra_c.initiate("vpn", timeout=20)
+after = wait(lambda: sum(placed().values()) == sum(before.values()) + 1 and placed(), 15)
+after = placed()
+check(after.get("10.10.10.2") == before.get("10.10.10.2")
+      and after.get("10.10.10.3") == before.get("10.10.10.3"),
+      f"the next client went to neither the full nor the overloaded member: {before} -> {after}")
+for n in (2, 3):
+    daemons[n].ikesh("configure terminal", "crypto ikev2 cluster", "slave max-session 100", "end")
+daemons[1].ikesh("configure terminal", "crypto ikev2 cluster", "no master overload-limit", "end")
+
 # A client that does not follow redirects is served by the master itself.
 nf = client(40, follow=False)
 ok, out = nf.initiate("vpn", timeout=20)
