@@ -74,6 +74,10 @@ struct clb {
     struct conn *conns;
     struct clb_place place;
     int64_t self_report_due;
+    struct {
+        uint32_t id;
+        int status; /* enum clb_member_status last logged */
+    } seen[CLB_PLACE_MAX];
     /* member */
     struct conn *up;
     int64_t hello_due, update_due, retry_due;
@@ -414,6 +418,7 @@ static void master_stop(struct clb *c, uint16_t reason)
     c->lw = NULL;
     c->lfd = -1;
     clb_place_clear(&c->place);
+    memset(c->seen, 0, sizeof c->seen);
 }
 
 /* ---- member ---- */
@@ -695,6 +700,35 @@ static void on_tick(loop_t *l, void *arg)
                     conn_close(k, "silent for holdtime");
                     break;
                 }
+        }
+        /* Members going overloaded or full, and back: said once per change. */
+        struct clb_member_view v[CLB_PLACE_MAX];
+        size_t nv = clb_place_snapshot(&c->place, now, v, CLB_PLACE_MAX);
+        for (size_t i = 0; i < nv && i < CLB_PLACE_MAX; i++) {
+            int *last = NULL;
+            for (int k = 0; k < CLB_PLACE_MAX && !last; k++)
+                if (c->seen[k].id == v[i].info.id) last = &c->seen[k].status;
+            for (int k = 0; k < CLB_PLACE_MAX && !last; k++)
+                if (!c->seen[k].id) {
+                    c->seen[k].id = v[i].info.id;
+                    c->seen[k].status = CLB_MEMBER_UP;
+                    last = &c->seen[k].status;
+                }
+            if (!last || *last == (int)v[i].status) continue;
+            bool bad = v[i].status == CLB_MEMBER_OVERLOADED || v[i].status == CLB_MEMBER_FULL;
+            bool was_bad = *last == CLB_MEMBER_OVERLOADED || *last == CLB_MEMBER_FULL;
+            char a[INET_ADDRSTRLEN];
+            if (bad)
+                ilog(LOG_SEV_WARNINGS, "CLB", "MEMBER_OVERLOADED",
+                     "Cluster member %s is %s (load %u.%u%%, sessions %u/%u): it takes no new "
+                     "clients",
+                     ipstr(v[i].info.addr, a), clb_place_status_str(v[i].status),
+                     v[i].combined_x10 / 10, v[i].combined_x10 % 10, v[i].sessions,
+                     v[i].info.max_session);
+            else if (was_bad && v[i].status == CLB_MEMBER_UP)
+                ilog(LOG_SEV_NOTIFICATIONS, "CLB", "MEMBER_AVAILABLE",
+                     "Cluster member %s takes new clients again", ipstr(v[i].info.addr, a));
+            *last = (int)v[i].status;
         }
         /* Connections that never said HELLO. */
         for (struct conn *k = c->conns, *nx; k; k = nx) {

@@ -238,6 +238,8 @@ ok = wait(lambda: cluster_members(1)[0].get("10.10.10.2", (0, 0, ""))[2] == "ful
           cluster_members(1)[0].get("10.10.10.3", (0, 0, ""))[2] == "overloaded", 10)
 rows, out = cluster_members(1)
 check(ok, f"the master shows GW2 full and GW3 overloaded:\n{out}")
+check(wait(lambda: "%CLB-4-MEMBER_OVERLOADED: Cluster member 10.10.10.3 is overloaded"
+           in daemons[1].logtext(), 3), "the master logged the overloaded member")
 before = placed()
 extra_c = client(30)
 extra_c.initiate("vpn", timeout=20)
