@@ -17,6 +17,17 @@
 #include "platform/loop.h"
 
 #define RX_BATCH 32
+#define TX_SLOT 1536 /* answers up to this size are queued during a receive batch */
+
+/* One queued answer: sent with the others of its batch in one sendmmsg (a redirect or an
+ * IKE_SA_INIT answer costs one system call per batch instead of one each). */
+struct txq {
+    int fd;
+    struct sockaddr_in dst;
+    uint32_t src;
+    size_t len;
+    uint8_t buf[TX_SLOT];
+};
 
 struct ike_io {
     loop_t *loop;
@@ -25,7 +36,14 @@ struct ike_io {
     uint16_t port[2];
     struct loop_watch *w[2];
     uint8_t (*bufs)[IKE_MAX_MSG + 8];
+    bool batching; /* inside on_read: queue answers */
+    int qn;
+    struct txq *q; /* RX_BATCH slots */
 };
+
+static void send_one(int fd, const struct sockaddr_in *dst, uint32_t src, const uint8_t *buf,
+                     size_t len);
+static void tx_flush(struct ike_io *io);
 
 /* The kernel's per-socket policy: IKE packets bypass IPsec in both directions (RFC 4301 §5.1
  * requires IKE traffic to be exempt from the SPD). */
@@ -94,6 +112,7 @@ static void on_read(loop_t *l, int fd, uint32_t events, void *arg)
         }
         int n = recvmmsg(fd, mm, RX_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0) return;
+        io->batching = true;
         for (int i = 0; i < n; i++) {
             struct ike_ep local = {.port = io->port[idx]}, remote;
             for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm[i].msg_hdr); c;
@@ -108,22 +127,20 @@ static void on_read(loop_t *l, int fd, uint32_t events, void *arg)
             if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || !io->ike) continue;
             ike_input(io->ike, &local, &remote, io->bufs[i], mm[i].msg_len);
         }
+        io->batching = false;
+        tx_flush(io);
         if (n < RX_BATCH) return;
     }
 }
 
-static void io_send(void *ctx, const struct ike_ep *from, const struct ike_ep *to,
-                    const uint8_t *buf, size_t len)
+static void send_one(int fd, const struct sockaddr_in *dst, uint32_t src, const uint8_t *buf,
+                     size_t len)
 {
-    struct ike_io *io = ctx;
-    int fd = from->port == io->port[1] ? io->fd[1] : io->fd[0];
-    struct sockaddr_in dst = {
-        .sin_family = AF_INET, .sin_port = htons(to->port), .sin_addr.s_addr = to->addr};
     struct iovec iov = {(void *)buf, len};
     char ctl[CMSG_SPACE(sizeof(struct in_pktinfo))];
     memset(ctl, 0, sizeof ctl);
-    struct msghdr mh = {.msg_name = &dst,
-                        .msg_namelen = sizeof dst,
+    struct msghdr mh = {.msg_name = (void *)dst,
+                        .msg_namelen = sizeof *dst,
                         .msg_iov = &iov,
                         .msg_iovlen = 1,
                         .msg_control = ctl,
@@ -133,13 +150,77 @@ static void io_send(void *ctx, const struct ike_ep *from, const struct ike_ep *t
     c->cmsg_level = IPPROTO_IP;
     c->cmsg_type = IP_PKTINFO;
     c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-    struct in_pktinfo pi = {.ipi_spec_dst.s_addr = from->addr};
+    struct in_pktinfo pi = {.ipi_spec_dst.s_addr = src};
     memcpy(CMSG_DATA(c), &pi, sizeof pi);
     if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0 && IKE_DBG(error)) {
-        char ep[48];
-        ilog_debug("IKEv2-ERROR:send to %s failed: %s", ike_ep_str(to, ep, sizeof ep),
+        char ip[INET_ADDRSTRLEN];
+        ilog_debug("IKEv2-ERROR:send to %s:%u failed: %s",
+                   inet_ntop(AF_INET, &dst->sin_addr, ip, sizeof ip), ntohs(dst->sin_port),
                    strerror(errno));
     }
+}
+
+/* The queued answers, one sendmmsg per socket. */
+static void tx_flush(struct ike_io *io)
+{
+    for (int s = 0; s < 2 && io->qn; s++) {
+        struct mmsghdr mm[RX_BATCH];
+        struct iovec iov[RX_BATCH];
+        char ctl[RX_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
+        uint32_t src[RX_BATCH];
+        int n = 0;
+        for (int i = 0; i < io->qn; i++) {
+            struct txq *t = &io->q[i];
+            if (t->fd != io->fd[s]) continue;
+            iov[n] = (struct iovec){t->buf, t->len};
+            memset(ctl[n], 0, sizeof ctl[n]);
+            mm[n].msg_hdr = (struct msghdr){.msg_name = &t->dst,
+                                            .msg_namelen = sizeof t->dst,
+                                            .msg_iov = &iov[n],
+                                            .msg_iovlen = 1,
+                                            .msg_control = ctl[n],
+                                            .msg_controllen = sizeof ctl[n]};
+            struct cmsghdr *c = CMSG_FIRSTHDR(&mm[n].msg_hdr);
+            c->cmsg_level = IPPROTO_IP;
+            c->cmsg_type = IP_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+            struct in_pktinfo pi = {.ipi_spec_dst.s_addr = t->src};
+            memcpy(CMSG_DATA(c), &pi, sizeof pi);
+            src[n++] = t->src;
+        }
+        for (int done = 0; done < n;) {
+            int r = sendmmsg(io->fd[s], mm + done, (unsigned)(n - done), MSG_DONTWAIT);
+            if (r <= 0) {
+                /* The rest one by one, so each failure is its own (and is said). */
+                for (int i = done; i < n; i++)
+                    send_one(io->fd[s], mm[i].msg_hdr.msg_name, src[i], iov[i].iov_base,
+                             iov[i].iov_len);
+                break;
+            }
+            done += r;
+        }
+    }
+    io->qn = 0;
+}
+
+static void io_send(void *ctx, const struct ike_ep *from, const struct ike_ep *to,
+                    const uint8_t *buf, size_t len)
+{
+    struct ike_io *io = ctx;
+    int fd = from->port == io->port[1] ? io->fd[1] : io->fd[0];
+    struct sockaddr_in dst = {
+        .sin_family = AF_INET, .sin_port = htons(to->port), .sin_addr.s_addr = to->addr};
+    if (io->batching && io->q && len <= TX_SLOT) {
+        if (io->qn == RX_BATCH) tx_flush(io);
+        struct txq *t = &io->q[io->qn++];
+        t->fd = fd;
+        t->dst = dst;
+        t->src = from->addr;
+        t->len = len;
+        memcpy(t->buf, buf, len);
+        return;
+    }
+    send_one(fd, &dst, from->addr, buf, len);
 }
 
 struct ike_io *ike_io_new(loop_t *loop, uint16_t ike_port, uint16_t natt_port, char *err,
@@ -151,6 +232,7 @@ struct ike_io *ike_io_new(loop_t *loop, uint16_t ike_port, uint16_t natt_port, c
         return NULL;
     }
     io->bufs = malloc(sizeof(*io->bufs) * RX_BATCH);
+    io->q = malloc(sizeof *io->q * RX_BATCH);
     io->loop = loop;
     io->port[0] = ike_port;
     io->port[1] = natt_port;
@@ -182,5 +264,6 @@ void ike_io_free(struct ike_io *io)
         if (io->fd[i] >= 0) close(io->fd[i]);
     }
     free(io->bufs);
+    free(io->q);
     free(io);
 }
