@@ -181,6 +181,20 @@ for ch in clients:
     where[host] = where.get(host, 0) + 1
 say(f"ikegate lab: 3 gateways (GW1 master at {VIP}), {len(clients)} clients placed: "
     + ", ".join(f"{k}: {v}" for k, v in sorted(where.items())))
+if dataplane == "kernel":
+    # Each client pings the Loopback1 of the gateway it landed on, from its pool address,
+    # through its tunnel (Virtual-Template1: the gateway's vt1 routes the answer back).
+    ok = 0
+    for ch in clients:
+        s = ch.list_sas()
+        if not s or not s[0].get("local-vips"):
+            continue
+        host = s[0]["remote-host"]
+        n = 1 if host == VIP else int(host.rsplit(".", 1)[1])
+        r = ikgt.run(ch.ns.exec_args(["ping", "-c", "2", "-W", "3", "-I",
+                                      s[0]["local-vips"][0], f"172.31.0.{n}"]), check=False)
+        ok += r.returncode == 0
+    say(f"ikegate lab: pings through the tunnels: {ok} of {len(clients)} answered")
 
 if tty:
     say("Type 'exit' to leave (the lab is removed).")
