@@ -66,8 +66,21 @@ static void watch(void *arg, const char *name, bool active, uint32_t vip)
 /* RFC 5685: at IKE_SA_INIT with `redirect gateway init` (global, or in the profile that can
  * be known before authentication), at IKE_AUTH with `redirect gateway auth` (global or in
  * the profile the client matched); only when this gateway is the cluster master. */
-static bool pick(void *ctx, const struct ike_ep *client, uint8_t phase, const char *profile,
-                 uint32_t *target)
+static bool iface_has(void *arg, const char *ifname, uint32_t addr_h)
+{
+    struct app *a = arg;
+    struct ifname n;
+    if (ifname_parse(ifname, NULL, &n, NULL)) return false;
+    struct iface *i = app_iface_find(a, &n);
+    if (!i || !i->has_addr) return false;
+    if (i->addr == addr_h) return true;
+    for (int k = 0; k < i->nsec; k++)
+        if (i->sec[k].addr == addr_h) return true;
+    return false;
+}
+
+static bool pick(void *ctx, const struct ike_ep *local, const struct ike_ep *client, uint8_t phase,
+                 const char *profile, uint32_t *target)
 {
     struct app *a = ctx;
     if (!a->clb || !clb_is_master(a->clb)) return false;
@@ -75,7 +88,11 @@ static bool pick(void *ctx, const struct ike_ep *client, uint8_t phase, const ch
     if (phase == IKE_SA_INIT) {
         want = a->ikev2.redirect_init;
         if (!want) {
-            const struct ike_cfg_profile *p = ike_cfg_profile_for_local(&a->ikev2, 0, NULL);
+            /* The VIP is an HSRP address, not one of the interface's: `match address local`
+             * names it directly (an interface match finds the interface's own addresses). */
+            struct ike_cfg_match_env env = {a, NULL, iface_has};
+            const struct ike_cfg_profile *p =
+                ike_cfg_profile_for_local(&a->ikev2, ntohl(local->addr), &env);
             want = p && p->redirect_init;
         }
     } else {

@@ -173,13 +173,13 @@ struct ike_send_port {
 
 /* RFC 5685: for a new client that supports redirect (and was not redirected here), stay
  * (false) or go to *target (network order). phase: IKE_SA_INIT (asked before any state is
- * kept; profile is NULL) or IKE_AUTH (asked once the client's AUTH verified; profile names
- * the profile it matched). The port decides from its configuration whether that phase
- * redirects at all. */
+ * kept; profile is NULL; local is where the request arrived) or IKE_AUTH (asked once the client's
+ * AUTH verified; profile names the profile it matched). The port decides from its configuration
+ * whether that phase redirects at all. */
 struct ike_redirect_port {
     void *ctx;
-    bool (*pick)(void *ctx, const struct ike_ep *client, uint8_t phase, const char *profile,
-                 uint32_t *target);
+    bool (*pick)(void *ctx, const struct ike_ep *local, const struct ike_ep *client, uint8_t phase,
+                 const char *profile, uint32_t *target);
 };
 
 struct ike;

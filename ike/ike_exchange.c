@@ -374,7 +374,7 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
     }
     if (redir_sup && !redir_from && ike->redirect.pick) {
         uint32_t target;
-        if (ike->redirect.pick(ike->redirect.ctx, remote, IKE_SA_INIT, NULL, &target) &&
+        if (ike->redirect.pick(ike->redirect.ctx, local, remote, IKE_SA_INIT, NULL, &target) &&
             target != local->addr) {
             /* RFC 5685 §5: REDIRECT with the new gateway and the initiator's nonce. */
             struct ike_redirect rd = {.gw_type = 1, .gw_len = 4, .nonce = ni, .nonce_len = nilen};
@@ -1019,7 +1019,8 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
      * N(REDIRECT) (no nonce), no CHILD_SA; the SA stays only to answer the client's DELETE. */
     uint32_t target;
     if (sa->redirect_supported && !sa->redirected_from && ike->redirect.pick &&
-        ike->redirect.pick(ike->redirect.ctx, &sa->remote, IKE_AUTH, v->name, &target) &&
+        ike->redirect.pick(ike->redirect.ctx, &sa->local, &sa->remote, IKE_AUTH, v->name,
+                           &target) &&
         target != sa->local.addr) {
         struct ike_wbuf w;
         msg_begin(sa, &w, IKE_AUTH, true, m->hdr.msgid);

@@ -57,7 +57,6 @@ crypto ikev2 cluster
  master weight system-load 0
  key {key}
  no shutdown
-crypto ikev2 redirect gateway init
 crypto ikev2 authorization policy default
  pool pool1
 crypto ikev2 keyring kr
@@ -71,6 +70,8 @@ crypto ikev2 profile default
  authentication local pre-share
  keyring local kr
  aaa authorization group psk list default default
+ ! as the seed writes it: in the profile, which is the only one, so known at IKE_SA_INIT
+ redirect gateway init
 crypto ipsec transform-set ts esp-gcm 128
 crypto ipsec profile default
  set transform-set ts

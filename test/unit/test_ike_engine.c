@@ -993,10 +993,10 @@ static void test_natt_marker_and_garbage(void **state)
     ike_dh_free(I.dh);
 }
 
-static bool pick_other(void *ctx, const struct ike_ep *client, uint8_t phase, const char *profile,
-                       uint32_t *target)
+static bool pick_other(void *ctx, const struct ike_ep *local, const struct ike_ep *client,
+                       uint8_t phase, const char *profile, uint32_t *target)
 {
-    (void)ctx, (void)client, (void)profile;
+    (void)ctx, (void)local, (void)client, (void)profile;
     if (phase != IKE_SA_INIT) return false;
     *target = htonl(0x0a0a0a09);
     return true;
@@ -1037,10 +1037,10 @@ static void test_redirect_at_init(void **state)
     assert_int_equal(st.half_open, 1);
 }
 
-static bool pick_at_auth(void *ctx, const struct ike_ep *client, uint8_t phase, const char *profile,
-                         uint32_t *target)
+static bool pick_at_auth(void *ctx, const struct ike_ep *local, const struct ike_ep *client,
+                         uint8_t phase, const char *profile, uint32_t *target)
 {
-    (void)ctx, (void)client;
+    (void)ctx, (void)local, (void)client;
     if (phase != IKE_AUTH || strcmp(profile, "default")) return false;
     *target = htonl(0x0a0a0a09);
     return true;
