@@ -44,9 +44,10 @@ struct conn {
     struct clb *c;
     int fd;
     struct loop_watch *w;
-    bool connecting; /* member side: connect() in progress */
-    bool welcomed;   /* master: WELCOME sent for its first HELLO */
-    bool joined;     /* master: a frame after WELCOME verified; member: WELCOME received */
+    bool connecting;   /* member side: connect() in progress */
+    bool welcomed;     /* master: WELCOME sent for its first HELLO */
+    bool joined;       /* master: a frame after WELCOME verified; member: WELCOME received */
+    int64_t joined_at; /* member side: when WELCOME came */
     struct clb_rx rx;
     struct clb_auth_state auth;
     uint32_t addr; /* master side: the member's redirect address (network order) */
@@ -423,6 +424,18 @@ static void master_stop(struct clb *c, uint16_t reason)
 
 /* ---- member ---- */
 
+/* §8: the next attempt after a random delay in [d/2, d], d doubling from 100 ms to 5 s. */
+static void member_backoff(struct clb *c)
+{
+    uint32_t r = 0;
+    uint8_t rnd[CLB_NONCE_LEN];
+    clb_nonce_new(rnd);
+    memcpy(&r, rnd, sizeof r);
+    int d = c->backoff_ms;
+    c->retry_due = now_ms(c) + d / 2 + (int64_t)(r % (uint32_t)(d / 2 + 1));
+    c->backoff_ms = d * 2 > CLB_BACKOFF_MAX_MS ? CLB_BACKOFF_MAX_MS : d * 2;
+}
+
 static void member_send_hello(struct clb *c, bool first)
 {
     struct clb_msg m;
@@ -480,9 +493,7 @@ static void member_connect(struct clb *c)
     int rc = connect(fd, (struct sockaddr *)&to, sizeof to);
     if (rc && errno != EINPROGRESS) {
         close(fd);
-        c->retry_due = now_ms(c) + c->backoff_ms;
-        c->backoff_ms =
-            c->backoff_ms * 2 > CLB_BACKOFF_MAX_MS ? CLB_BACKOFF_MAX_MS : c->backoff_ms * 2;
+        member_backoff(c);
         return;
     }
     struct conn *k = conn_new(c, fd, false);
@@ -529,7 +540,7 @@ static void member_frame(struct conn *k, const uint8_t *frame, size_t len)
     if (m.type == CLB_WELCOME) {
         if (!k->joined) {
             k->joined = true;
-            c->backoff_ms = CLB_BACKOFF_MIN_MS;
+            k->joined_at = now_ms(c);
             c->refused[0] = '\0';
             member_send_load(c);
             c->update_due = now_ms(c) + c->cfg.value[CLB_SLAVE_UPDATE];
@@ -613,9 +624,7 @@ static void conn_close(struct conn *k, const char *why)
         if (clb_dbg.on)
             ilog_debug("CLB: connection to master %s closed: %s", ipstr(c->vip, a), why);
         if (c->role == R_MEMBER) {
-            c->retry_due = now_ms(c) + c->backoff_ms;
-            c->backoff_ms =
-                c->backoff_ms * 2 > CLB_BACKOFF_MAX_MS ? CLB_BACKOFF_MAX_MS : c->backoff_ms * 2;
+            member_backoff(c);
         }
     } else {
         for (struct conn **pp = &c->conns; *pp; pp = &(*pp)->next)
@@ -739,6 +748,9 @@ static void on_tick(loop_t *l, void *arg)
     } else if (c->role == R_MEMBER) {
         if (!c->up && c->retry_due && now >= c->retry_due) member_connect(c);
         struct conn *k = c->up;
+        /* §8: the back-off starts again from 100 ms once joined for a holdtime. */
+        if (k && k->joined && now - k->joined_at >= c->cfg.value[CLB_HOLDTIME])
+            c->backoff_ms = CLB_BACKOFF_MIN_MS;
         if (k && !k->connecting) {
             if (now - k->last_rx > c->cfg.value[CLB_HOLDTIME]) {
                 conn_close(k, "master silent for holdtime");
