@@ -213,6 +213,24 @@ static uint32_t member_id(uint32_t addr)
     return ntohl(addr);
 }
 
+/* The frame after WELCOME verified: the member is in, and a newer connection of the same
+ * member replaces the old one. */
+static void member_join(struct conn *k)
+{
+    struct clb *c = k->c;
+    for (struct conn *o = c->conns; o; o = o->next)
+        if (o != k && o->joined && o->addr == k->addr) {
+            bye(o, CLB_REASON_REPLACED);
+            conn_close(o, "replaced");
+            break;
+        }
+    k->joined = true;
+    c->joins++;
+    char a[INET_ADDRSTRLEN];
+    ilog(LOG_SEV_NOTIFICATIONS, "CLB", "MEMBER_JOINED", "Cluster member %s%s%s%s joined",
+         ipstr(k->addr, a), k->hostname[0] ? " (" : "", k->hostname, k->hostname[0] ? ")" : "");
+}
+
 static void master_frame(struct conn *k, const uint8_t *frame, size_t len)
 {
     struct clb *c = k->c;
@@ -272,24 +290,12 @@ static void master_frame(struct conn *k, const uint8_t *frame, size_t len)
             return; /* joined with its next frame: a replayed first HELLO cannot join (§9) */
         }
         if (!k->joined) {
-            /* A newer connection of the same member replaces the old one. */
-            for (struct conn *o = c->conns; o; o = o->next)
-                if (o != k && o->joined && o->addr == k->addr) {
-                    bye(o, CLB_REASON_REPLACED);
-                    conn_close(o, "replaced");
-                    break;
-                }
-            int rc = clb_place_upsert(&c->place, &mi, NULL, now_ms(c));
-            if (rc < 0) {
+            if (clb_place_upsert(&c->place, &mi, NULL, now_ms(c)) < 0) {
                 refuse(k, CLB_REASON_FULL, "cluster full");
                 conn_close(k, "cluster full");
                 return;
             }
-            k->joined = true;
-            c->joins++;
-            ilog(LOG_SEV_NOTIFICATIONS, "CLB", "MEMBER_JOINED",
-                 "Cluster member %s%s%s%s joined (priority %u)", ipstr(k->addr, a),
-                 k->hostname[0] ? " (" : "", k->hostname, k->hostname[0] ? ")" : "", h->priority);
+            member_join(k);
         } else {
             clb_place_upsert(&c->place, &mi, NULL, now_ms(c));
             struct clb_msg ack;
@@ -298,20 +304,7 @@ static void master_frame(struct conn *k, const uint8_t *frame, size_t len)
         }
     } else if (m.type == CLB_LOAD) {
         if (!k->welcomed) return;
-        if (!k->joined) {
-            /* The frame after WELCOME verified: the member is in. */
-            k->joined = true;
-            c->joins++;
-            for (struct conn *o = c->conns; o; o = o->next)
-                if (o != k && o->joined && o->addr == k->addr) {
-                    bye(o, CLB_REASON_REPLACED);
-                    conn_close(o, "replaced");
-                    break;
-                }
-            ilog(LOG_SEV_NOTIFICATIONS, "CLB", "MEMBER_JOINED", "Cluster member %s%s%s%s joined",
-                 ipstr(k->addr, a), k->hostname[0] ? " (" : "", k->hostname,
-                 k->hostname[0] ? ")" : "");
-        }
+        if (!k->joined) member_join(k);
         const struct clb_load *l = &m.u.load;
         struct clb_member_info mi = {.id = member_id(k->addr),
                                      .addr = k->addr,

@@ -155,6 +155,8 @@ int app_save_config(struct app *a, const char *path);
 
 /* Interfaces (cmd_interface.c) */
 struct iface *app_iface_find(struct app *a, const struct ifname *n);
+/* Is addr_h (host order) the primary or a secondary address of interface IOS (any spelling)? */
+bool app_iface_has_addr(struct app *a, const char *ios, uint32_t addr_h);
 void app_render_interfaces(struct app *a, struct strbuf *out);
 void app_render_routes(struct app *a, struct strbuf *out);
 /* Linux links that map to IOS interfaces get an entry (unconfigured) at start. */

@@ -68,15 +68,7 @@ static void watch(void *arg, const char *name, bool active, uint32_t vip)
  * the profile the client matched); only when this gateway is the cluster master. */
 static bool iface_has(void *arg, const char *ifname, uint32_t addr_h)
 {
-    struct app *a = arg;
-    struct ifname n;
-    if (ifname_parse(ifname, NULL, &n, NULL)) return false;
-    struct iface *i = app_iface_find(a, &n);
-    if (!i || !i->has_addr) return false;
-    if (i->addr == addr_h) return true;
-    for (int k = 0; k < i->nsec; k++)
-        if (i->sec[k].addr == addr_h) return true;
-    return false;
+    return app_iface_has_addr(arg, ifname, addr_h);
 }
 
 static bool pick(void *ctx, const struct ike_ep *local, const struct ike_ep *client, uint8_t phase,

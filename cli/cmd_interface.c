@@ -49,6 +49,18 @@ struct iface *app_iface_find(struct app *a, const struct ifname *n)
     return NULL;
 }
 
+bool app_iface_has_addr(struct app *a, const char *ios, uint32_t addr_h)
+{
+    struct ifname n;
+    if (ifname_parse(ios, NULL, &n, NULL)) return false;
+    struct iface *i = app_iface_find(a, &n);
+    if (!i || !i->has_addr) return false;
+    if (i->addr == addr_h) return true;
+    for (int k = 0; k < i->nsec; k++)
+        if (i->sec[k].addr == addr_h) return true;
+    return false;
+}
+
 static struct iface *iface_add(struct app *a, const struct ifname *n)
 {
     struct iface **pp = &a->ifaces;

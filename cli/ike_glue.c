@@ -261,14 +261,7 @@ static bool env_certmap(void *arg, const char *map)
 static bool env_iface(void *arg, const char *ifname, uint32_t addr_h)
 {
     struct menv *e = arg;
-    struct ifname n;
-    if (ifname_parse(ifname, NULL, &n, NULL)) return false;
-    struct iface *i = app_iface_find(e->g->a, &n);
-    if (!i || !i->has_addr) return false;
-    if (i->addr == addr_h) return true;
-    for (int k = 0; k < i->nsec; k++)
-        if (i->sec[k].addr == addr_h) return true;
-    return false;
+    return app_iface_has_addr(e->g->a, ifname, addr_h);
 }
 
 static unsigned cfg_method(const struct ike_peer_info *peer)
