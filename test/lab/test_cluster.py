@@ -202,8 +202,6 @@ check(set(count) <= {"10.10.10.1", "10.10.10.2", "10.10.10.3"},
       "every client ended on a member (the master's own at the VIP)")
 check(len(count) == 3 and max(count.values()) - min(count.values()) <= 1,
       f"equal members: the counts differ by at most 1: {count}")
-logs = "".join(ch.log_text() for ch in clients)
-check("redirect" in logs.lower(), "clients saw REDIRECT notifies")
 stats = sh(1, "show crypto ikev2 stats")
 m = re.search(r"redirects: (\d+)", stats)
 check(m and int(m.group(1)) >= NCLIENTS * 2 // 3 - 1,

@@ -119,9 +119,7 @@ conn vpn
 """, f'client@{DOMAIN} @gw.{DOMAIN} : PSK "{PSK}"\n', debug=True).start()
 check(pluto.wait_conn("vpn"), "pluto loaded conn vpn")
 pluto.impair("revival")
-ok, out = pluto.up("vpn", timeout=30)
-red = wait(lambda: re.search(r"redirect", out + pluto.dump(lines=2000), re.I), 10)
-check(red, "pluto was redirected")
+pluto.up("vpn", timeout=30)  # its CHILD_SA fails here (no ESP): the gateways' SAs tell
 stats = sh(d1, "show crypto ikev2 stats")
 m = re.search(r"redirects: (\d+)", stats)
 check(m and int(m.group(1)) >= 1, f"GW1 redirected in IKE_AUTH ({m and m.group(1)})")
