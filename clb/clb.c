@@ -220,7 +220,11 @@ static void member_join(struct conn *k)
     struct clb *c = k->c;
     for (struct conn *o = c->conns; o; o = o->next)
         if (o != k && o->joined && o->addr == k->addr) {
+            /* Its row in the placement table is the newcomer's now: it must not go with the
+             * old connection. The old one leaves, the new one joins: the count holds. */
             bye(o, CLB_REASON_REPLACED);
+            o->joined = false;
+            c->leaves++;
             conn_close(o, "replaced");
             break;
         }
@@ -264,7 +268,18 @@ static void master_frame(struct conn *k, const uint8_t *frame, size_t len)
             conn_close(k, "no IPv4 address");
             return;
         }
-        memcpy(&k->addr, h->redirect.b, 4);
+        uint32_t addr;
+        memcpy(&addr, h->redirect.b, 4);
+        /* The member's address keys its row in the placement table: it is fixed by the first
+         * HELLO and may not change on the connection (a member that moves reconnects), nor
+         * may a member claim the master's own row. */
+        if ((k->welcomed && addr != k->addr) || addr == c->own) {
+            refuse(k, CLB_REASON_PROTOCOL,
+                   addr == c->own ? "announced the master's address" : "announced address changed");
+            conn_close(k, "announced address changed");
+            return;
+        }
+        k->addr = addr;
         snprintf(k->hostname, sizeof k->hostname, "%s", h->hostname);
         struct clb_member_info mi = {.id = member_id(k->addr),
                                      .addr = k->addr,
@@ -304,7 +319,6 @@ static void master_frame(struct conn *k, const uint8_t *frame, size_t len)
         }
     } else if (m.type == CLB_LOAD) {
         if (!k->welcomed) return;
-        if (!k->joined) member_join(k);
         const struct clb_load *l = &m.u.load;
         struct clb_member_info mi = {.id = member_id(k->addr),
                                      .addr = k->addr,
@@ -317,7 +331,12 @@ static void master_frame(struct conn *k, const uint8_t *frame, size_t len)
                                     .max_in_neg = l->cac_max_neg,
                                     .cpu_pct = (l->cpu_pct100 + 50) / 100,
                                     .mem_pct = (l->mem_pct100 + 50) / 100};
-        clb_place_upsert(&c->place, &mi, &pl, now_ms(c));
+        if (clb_place_upsert(&c->place, &mi, &pl, now_ms(c)) < 0 && !k->joined) {
+            refuse(k, CLB_REASON_FULL, "cluster full");
+            conn_close(k, "cluster full");
+            return;
+        }
+        if (!k->joined) member_join(k);
         if (clb_dbg_detail.on)
             ilog_debug("CLB: load from %s: sessions %u/%u, IPsec SAs %u, negotiating %u, CPU "
                        "%u.%02u%%, memory %u.%02u%%",

@@ -192,6 +192,9 @@ static int h_global_num(struct cmd_ctx *c)
     } else if (is(c, 3, "max-in-negotiation-sa")) {
         int dir = is(c, 5, "incoming") ? 'i' : is(c, 5, "outgoing") ? 'o' : 0;
         rc = ike_cfg_set_max_nego(k, neg(c) ? 0 : num(c, 4), dir, err, sizeof err);
+    } else if (is(c, 2, "fragmentation")) {
+        rc = ike_cfg_set_fragmentation(k, !neg(c), neg(c) || nw(c) < 5 ? 0 : num(c, 4), err,
+                                       sizeof err);
     } else if (is(c, 2, "nat")) {
         rc = ike_cfg_set_nat_keepalive(&k->nat_keepalive, neg(c) ? 0 : num(c, 4), err, sizeof err);
     } else if (is(c, 2, "dpd")) {
@@ -639,6 +642,20 @@ const struct cmd_def app_cmds_ikev2[] = {
       "Enable cookie-challenge for IKEv2 sessions above a threshold of half-open sessions",
       "Number of half-open IKEv2 SAs after which cookie challenge is enabled"}},
     {M_CONF, 15, 0, h_global_num, "no crypto ikev2 cookie-challenge", {NEG}},
+    {M_CONF,
+     15,
+     0,
+     h_global_num,
+     "crypto ikev2 fragmentation",
+     {CRY, IK2, "Enable fragmentation of IKEv2 packets (RFC 7383)"}},
+    {M_CONF,
+     15,
+     0,
+     h_global_num,
+     "crypto ikev2 fragmentation mtu <68-1500>",
+     {CRY, IK2, NULL, "MTU size for fragmentation", "MTU size in bytes (default 576)"}},
+    {M_CONF, 15, 0, h_global_num, "no crypto ikev2 fragmentation", {NEG}},
+    {M_CONF, 15, 0, h_global_num, "no crypto ikev2 fragmentation mtu <68-1500>", {NEG}},
     {M_CONF, 15, 0, h_global_num, "no crypto ikev2 cookie-challenge <1-1000>", {NEG}},
     {M_CONF,
      15,

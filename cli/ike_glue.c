@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "ike/ike_pki.h"
 #include "ipsec-xfrm/xfrm.h"
 #include "platform/log.h"
+#include "platform/loop.h"
 #include "platform/strbuf.h"
 
 #define MAX_VT 64
@@ -36,6 +38,7 @@ struct ike_glue {
     struct ike *ike;
     struct ike_io *io;
     struct xfrm *xfrm;
+    struct loop_watch *xfrm_watch; /* its EXPIRE/ACQUIRE events */
     struct tpent *tps;
     struct ike_pki_hooks hooks;
     long vt_links[MAX_VT]; /* Virtual-Templates whose xfrm interface we made (0: free) */
@@ -299,6 +302,9 @@ static void fill_view(struct ike_glue *g, const struct ike_cfg_profile *p,
     struct ike_cfg_peer_id rid = {peer->id_type, peer->id_data, peer->id_len};
     struct ike_cfg_keys keys;
     ike_cfg_psk_lookup(c, p, ntohl(peer->remote.addr), peer->id_type ? &rid : NULL, NULL, &keys);
+    /* A key bound to this very identity (a keyring peer matched by it, not a key-id, which
+     * names groups) is the peer's own; any other may be shared by many clients. */
+    v->psk_shared = !keys.peer || !ike_cfg_kpeer_binds(keys.peer, peer->id_type ? &rid : NULL);
     if (keys.remote) {
         v->psk_remote_len = strlen(keys.remote);
         memcpy(v->psk_remote, keys.remote, v->psk_remote_len);
@@ -330,8 +336,9 @@ static void fill_view(struct ike_glue *g, const struct ike_cfg_profile *p,
     for (int i = 0; i < p->ntp; i++) {
         struct tpent *t = tp_find(g, p->tp[i].name);
         if (!t) continue;
-        if (!v->trustpoint && p->tp[i].usage != IKECFG_TP_SIGN && ike_pki_tp_ca_count(t->tp) > 0)
-            v->trustpoint = t->tp;
+        if (v->ntrustpoints < IKE_MAX_TRUSTPOINTS && p->tp[i].usage != IKECFG_TP_SIGN &&
+            ike_pki_tp_ca_count(t->tp) > 0)
+            v->trustpoints[v->ntrustpoints++] = t->tp;
         if (!v->signer && p->tp[i].usage != IKECFG_TP_VERIFY && ike_pki_tp_cert(t->tp) &&
             ike_pki_tp_key(t->tp))
             v->signer = t->tp;
@@ -440,12 +447,14 @@ static void pol_pool_release(void *ctx, const char *pool, uint32_t addr)
     ike_pools_release(g->a->ipsec.pools, ntohl(addr));
 }
 
-static void pol_limits(void *ctx, uint32_t *cookie, uint32_t *neg, uint32_t *max)
+static void pol_globals(void *ctx, struct ike_globals *out)
 {
     struct ike_glue *g = ctx;
-    *cookie = g->a->ikev2.cookie_challenge;
-    *neg = g->a->ikev2.max_nego_in;
-    *max = g->a->ikev2.max_sa;
+    const struct ike_config *c = &g->a->ikev2;
+    out->cookie_threshold = c->cookie_challenge;
+    out->max_in_negotiation = c->max_nego_in;
+    out->max_sa = c->max_sa;
+    out->frag_mtu = c->frag ? c->frag_mtu : 0;
 }
 
 /* ---- kernel port ---- */
@@ -472,8 +481,13 @@ static void sel_of(const struct ike_ts4 *t, uint8_t addr[16], uint8_t *plen, uin
 static uint32_t vt_if_id(struct ike_glue *g, int vt)
 {
     if (!vt) return 0;
-    for (int i = 0; i < MAX_VT; i++)
+    int slot = -1;
+    for (int i = 0; i < MAX_VT; i++) {
         if (g->vt_links[i] == vt) return (uint32_t)vt;
+        if (!g->vt_links[i] && slot < 0) slot = i;
+    }
+    /* A link we could not remember would outlive us (nothing would remove it at exit). */
+    if (slot < 0) return 0;
     char name[16];
     snprintf(name, sizeof name, "vt%d", vt);
     const struct ike_vtemplate *t = ike_vt_find(&g->a->ipsec, (unsigned long)vt);
@@ -504,11 +518,7 @@ static uint32_t vt_if_id(struct ike_glue *g, int vt)
                  vt, name, strerror(-rc));
         return 0;
     }
-    for (int i = 0; i < MAX_VT; i++)
-        if (!g->vt_links[i]) {
-            g->vt_links[i] = vt;
-            break;
-        }
+    g->vt_links[slot] = vt;
     ilog(LOG_SEV_NOTIFICATIONS, "LINEPROTO", "UPDOWN",
          "Line protocol on Interface Virtual-Template%d (%s), changed state to up", vt, name);
     return (uint32_t)vt;
@@ -574,6 +584,12 @@ static void sa_spec(const struct ike_child_kernel *c, bool in, uint32_t if_id,
     }
     s->if_id = if_id;
     s->replay_window = 64;
+    /* The engine rekeys on its own clock before the lifetime (it knows the jitter); the
+     * kernel holds the hard limit in seconds as a backstop, and both byte limits, whose soft
+     * one reaches the engine as an EXPIRE event. */
+    s->hard_add_seconds = c->lifetime_s;
+    s->soft_bytes = c->soft_kb * 1024;
+    s->hard_bytes = c->lifetime_kb * 1024;
 }
 
 /* The policy of one direction for one pair of selectors (local li, remote ri). */
@@ -603,77 +619,141 @@ static void pol_spec(const struct ike_child_kernel *c, enum xfrm_dir dir, uint32
     p->if_id = if_id;
 }
 
-static void k_del(void *ctx, const struct ike_child_kernel *c);
 static const enum xfrm_dir dirs[] = {XFRM_DIR_OUT, XFRM_DIR_IN, XFRM_DIR_FWD};
+#define K_MAXREQ (2 + 3 * IKE_CHILD_MAX_TS * IKE_CHILD_MAX_TS)
 
-static int k_add(void *ctx, const struct ike_child_kernel *c)
+/* The SAs (both), then with plumb the policies of every pair of selectors (RFC 4301 §4.4.1:
+ * the SPD entries of a CHILD_SA are the cross product of its TSi and TSr), queued in the open
+ * batch in this order; del=true queues the deletes instead. */
+static void k_queue(struct ike_glue *g, const struct ike_child_kernel *c, uint32_t if_id, bool del)
 {
-    struct ike_glue *g = ctx;
-    uint32_t if_id = vt_if_id(g, c->vtemplate);
     struct xfrm_sa_spec s;
     struct xfrm_pol_spec p;
-    xfrm_batch_begin(g->xfrm);
-    sa_spec(c, true, if_id, &s);
-    xfrm_sa_update(g->xfrm, &s); /* replaces the SPI's larval SA (ALLOCSPI) */
-    sa_spec(c, false, if_id, &s);
-    xfrm_sa_add(g->xfrm, &s);
-    OPENSSL_cleanse(&s, sizeof s);
-    /* One policy per direction for every pair of selectors (RFC 4301 §4.4.1: the SPD
-     * entries of a CHILD_SA are the cross product of its TSi and TSr). */
+    if (del) {
+        for (int in = 1; in >= 0; in--) {
+            struct xfrm_sa_id id = {.family = AF_INET, .proto = IPPROTO_ESP};
+            v4(id.dst, in ? c->local.addr : c->remote.addr);
+            id.spi = in ? c->spi_in : c->spi_out;
+            xfrm_sa_del(g->xfrm, &id);
+        }
+    } else {
+        sa_spec(c, true, if_id, &s);
+        xfrm_sa_update(g->xfrm, &s); /* replaces the SPI's larval SA (ALLOCSPI) */
+        sa_spec(c, false, if_id, &s);
+        xfrm_sa_add(g->xfrm, &s);
+        OPENSSL_cleanse(&s, sizeof s);
+    }
+    if (!c->plumb) return;
     int nl = c->ts_local.n ? c->ts_local.n : 1, nr = c->ts_remote.n ? c->ts_remote.n : 1;
     for (int li = 0; li < nl; li++)
         for (int ri = 0; ri < nr; ri++)
             for (int i = 0; i < 3; i++) {
                 pol_spec(c, dirs[i], if_id, li, ri, &p);
-                xfrm_policy_add(g->xfrm, &p);
+                if (del)
+                    xfrm_policy_del(g->xfrm, &p);
+                else
+                    xfrm_policy_add(g->xfrm, &p);
             }
-    int results[2 + 3 * IKE_CHILD_MAX_TS * IKE_CHILD_MAX_TS];
-    int rc = xfrm_batch_end(g->xfrm, results, sizeof results / sizeof results[0]);
-    if (rc) {
-        /* Take back whatever went in (each part may or may not exist). */
-        k_del(g, c);
-        return rc;
-    }
-    if (if_id && c->client_ip) {
-        uint8_t dst[16];
+}
+
+/* The routes that go with the plumbing: a route-based session's /32 through its xfrm
+ * interface; a policy-based one's reverse routes (IOS `reverse-route`): each remote selector
+ * that is not everything, the way the peer's outer address goes, so that return traffic is
+ * routed into the policies at all. */
+static void k_routes(struct ike_glue *g, const struct ike_child_kernel *c, bool add)
+{
+    uint8_t dst[16];
+    if (c->if_id) {
+        if (!c->client_ip) return;
         v4(dst, c->client_ip);
         char name[16];
         snprintf(name, sizeof name, "vt%d", c->vtemplate);
-        xfrm_route_add(g->xfrm, name, AF_INET, dst, 32, 0);
+        if (add)
+            xfrm_route_add(g->xfrm, name, AF_INET, dst, 32, 0);
+        else
+            xfrm_route_del(g->xfrm, name, AF_INET, dst, 32, 0);
+        return;
     }
+    for (int i = 0; i < c->ts_remote.n; i++) {
+        uint8_t plen, proto;
+        sel_of(&c->ts_remote.ts[i], dst, &plen, &proto);
+        if (plen == 0) continue;
+        if (add)
+            xfrm_route_add_via(g->xfrm, AF_INET, dst, plen, c->remote.addr);
+        else
+            xfrm_route_del_via(g->xfrm, AF_INET, dst, plen);
+    }
+}
+
+static int k_add(void *ctx, struct ike_child_kernel *c)
+{
+    struct ike_glue *g = ctx;
+    uint32_t if_id = vt_if_id(g, c->vtemplate);
+    c->if_id = if_id; /* remembered: del_child must not guess it again */
+    xfrm_batch_begin(g->xfrm);
+    k_queue(g, c, if_id, false);
+    int results[K_MAXREQ];
+    for (size_t i = 0; i < K_MAXREQ; i++) results[i] = -1;
+    int rc = xfrm_batch_end(g->xfrm, results, K_MAXREQ);
+    if (rc) {
+        /* Take back exactly what went in: a request that failed (a policy that exists
+         * already, say) may name another CHILD_SA's state, which must stay. */
+        struct xfrm_pol_spec p;
+        xfrm_batch_begin(g->xfrm);
+        int k = 0;
+        for (int in = 1; in >= 0; in--, k++)
+            if (results[k] == 0) {
+                struct xfrm_sa_id id = {.family = AF_INET, .proto = IPPROTO_ESP};
+                v4(id.dst, in ? c->local.addr : c->remote.addr);
+                id.spi = in ? c->spi_in : c->spi_out;
+                xfrm_sa_del(g->xfrm, &id);
+            }
+        int nl = c->ts_local.n ? c->ts_local.n : 1, nr = c->ts_remote.n ? c->ts_remote.n : 1;
+        for (int li = 0; c->plumb && li < nl; li++)
+            for (int ri = 0; ri < nr; ri++)
+                for (int i = 0; i < 3; i++, k++)
+                    if (k < K_MAXREQ && results[k] == 0) {
+                        pol_spec(c, dirs[i], if_id, li, ri, &p);
+                        xfrm_policy_del(g->xfrm, &p);
+                    }
+        int ignored[K_MAXREQ];
+        xfrm_batch_end(g->xfrm, ignored, K_MAXREQ);
+        return rc;
+    }
+    if (c->plumb) k_routes(g, c, true);
     return 0;
 }
 
 static void k_del(void *ctx, const struct ike_child_kernel *c)
 {
     struct ike_glue *g = ctx;
-    uint32_t if_id = 0;
-    for (int i = 0; i < MAX_VT && c->vtemplate; i++)
-        if (g->vt_links[i] == c->vtemplate) if_id = (uint32_t)c->vtemplate;
-    if (if_id && c->client_ip) {
-        uint8_t dst[16];
-        v4(dst, c->client_ip);
-        char name[16];
-        snprintf(name, sizeof name, "vt%d", c->vtemplate);
-        xfrm_route_del(g->xfrm, name, AF_INET, dst, 32, 0);
-    }
+    if (c->plumb) k_routes(g, c, false);
     xfrm_batch_begin(g->xfrm);
-    for (int in = 0; in < 2; in++) {
-        struct xfrm_sa_id id = {.family = AF_INET, .proto = IPPROTO_ESP};
-        v4(id.dst, in ? c->local.addr : c->remote.addr);
-        id.spi = in ? c->spi_in : c->spi_out;
-        xfrm_sa_del(g->xfrm, &id);
+    k_queue(g, c, c->if_id, true);
+    int results[K_MAXREQ];
+    xfrm_batch_end(g->xfrm, results, K_MAXREQ);
+}
+
+/* The kernel's EXPIRE and ACQUIRE events for our reqids, to the engine. */
+static void on_xfrm_event(const struct xfrm_event *ev, void *arg)
+{
+    struct ike_glue *g = arg;
+    switch (ev->type) {
+    case XFRM_EV_EXPIRE: ike_kernel_expire(g->ike, ev->reqid, ev->sa.spi, ev->hard); break;
+    case XFRM_EV_ACQUIRE: ike_kernel_acquire(g->ike, ev->reqid); break;
+    case XFRM_EV_OVERRUN:
+        ilog(LOG_SEV_WARNINGS, "CRYPTO", "KERNEL_EVENTS",
+             "IPsec kernel events were lost (socket overrun)");
+        break;
+    default: break;
     }
-    int nl = c->ts_local.n ? c->ts_local.n : 1, nr = c->ts_remote.n ? c->ts_remote.n : 1;
-    for (int li = 0; li < nl; li++)
-        for (int ri = 0; ri < nr; ri++)
-            for (int i = 0; i < 3; i++) {
-                struct xfrm_pol_spec p;
-                pol_spec(c, dirs[i], if_id, li, ri, &p);
-                xfrm_policy_del(g->xfrm, &p);
-            }
-    int results[2 + 3 * IKE_CHILD_MAX_TS * IKE_CHILD_MAX_TS];
-    xfrm_batch_end(g->xfrm, results, sizeof results / sizeof results[0]);
+}
+
+static void on_xfrm_fd(loop_t *l, int fd, uint32_t events, void *arg)
+{
+    (void)l, (void)fd, (void)events;
+    struct ike_glue *g = arg;
+    xfrm_events_read(g->xfrm, on_xfrm_event, g);
 }
 
 static int k_counters(void *ctx, const struct ike_child_kernel *c, struct ike_child_counters *o)
@@ -744,7 +824,7 @@ struct ike_glue *ike_glue_new(struct app *a, loop_t *loop, const struct ike_glue
                                  .profile_by_name = pol_profile_by_name,
                                  .pool_alloc = pol_pool_alloc,
                                  .pool_release = pol_pool_release,
-                                 .limits = pol_limits};
+                                 .globals = pol_globals};
     struct ike_kernel_port kp = {g, k_alloc, k_add, k_del, k_counters};
     g->ike = ike_new(loop, &sp, &pp, g->xfrm ? &kp : NULL);
     if (!g->ike) {
@@ -752,6 +832,8 @@ struct ike_glue *ike_glue_new(struct app *a, loop_t *loop, const struct ike_glue
         ike_glue_free(g);
         return NULL;
     }
+    if (g->xfrm)
+        g->xfrm_watch = loop_watch_fd(loop, xfrm_events_fd(g->xfrm), EPOLLIN, on_xfrm_fd, g);
     if (g->io) ike_io_attach(g->io, g->ike);
     return g;
 }
@@ -760,6 +842,7 @@ void ike_glue_free(struct ike_glue *g)
 {
     if (!g) return;
     if (g->io) ike_io_attach(g->io, NULL);
+    if (g->xfrm_watch) loop_unwatch(g->loop, g->xfrm_watch);
     ike_free(g->ike); /* removes the children from the kernel */
     ike_io_free(g->io);
     if (g->xfrm) {

@@ -22,6 +22,7 @@
 #include "ike/ike_wire.h"
 
 struct strbuf;
+struct ike;
 typedef struct loop loop_t;
 
 /* An IPv4 endpoint, network order (the engine is IPv4-only for now: RFC 7296 allows both). */
@@ -51,6 +52,7 @@ struct ike_prop_list {
 enum ike_authm { IKE_AM_NONE = 0, IKE_AM_PSK = 1, IKE_AM_RSA = 2, IKE_AM_ECDSA = 4 };
 enum ike_dpd_mode { IKE_DPD_OFF = 0, IKE_DPD_PERIODIC, IKE_DPD_ON_DEMAND };
 #define IKE_MAX_ROUTES 16
+#define IKE_MAX_TRUSTPOINTS 8
 
 /* What the policy port decides for one peer at IKE_AUTH: the profile, flattened. */
 struct ike_profile_view {
@@ -65,8 +67,16 @@ struct ike_profile_view {
     uint8_t id_type;
     uint8_t id_data[256];
     size_t id_len;
-    void *trustpoint;  /* verify peer certificates against it (ike_pki); NULL: none */
-    void *signer;      /* our certificate + key (ike_pki); NULL: none */
+    /* Verify peer certificates against each of these in turn (ike_pki), as IOS tries every
+     * `pki trustpoint` of the profile that is not `sign` only. */
+    void *trustpoints[IKE_MAX_TRUSTPOINTS];
+    int ntrustpoints;
+    void *signer; /* our certificate + key (ike_pki); NULL: none */
+    /* The remote pre-shared key is not bound to the peer's identity (a keyring peer matched by
+     * address or host name, the profile's own key, a key-id): whoever holds the key can claim
+     * the identity, so many clients may share it. INITIAL_CONTACT then acts only on SAs from
+     * the same address (docs/cli.md). */
+    bool psk_shared;
     uint32_t lifetime; /* IKE SA lifetime, s */
     enum ike_dpd_mode dpd;
     uint32_t dpd_interval, dpd_retry; /* s */
@@ -95,6 +105,14 @@ struct ike_peer_info {
     void *cert;          /* struct ike_pki_cert * of the peer's end-entity certificate, or NULL */
 };
 
+/* The global `crypto ikev2` settings the engine acts on. */
+struct ike_globals {
+    uint32_t cookie_threshold, max_in_negotiation, max_sa; /* 0 = unlimited */
+    /* `crypto ikev2 fragmentation [mtu N]` (RFC 7383): the largest IP datagram an IKE fragment
+     * may make, 68-1500 (IOS's default 576); 0: fragmentation off, not offered. */
+    uint16_t frag_mtu;
+};
+
 struct ike_policy_port {
     void *ctx;
     /* Acceptable IKE SA proposals for a request that arrived on `local`. */
@@ -111,9 +129,8 @@ struct ike_policy_port {
      * or -1 when the pool does not exist or is exhausted. */
     int (*pool_alloc)(void *ctx, const char *pool, const char *key, uint32_t *addr);
     void (*pool_release)(void *ctx, const char *pool, uint32_t addr);
-    /* Limits: 0 = unlimited. Read on every new SA, so changes apply at once. */
-    void (*limits)(void *ctx, uint32_t *cookie_threshold, uint32_t *max_in_negotiation,
-                   uint32_t *max_sa);
+    /* Global settings, read on every new SA, so changes apply at once. */
+    void (*globals)(void *ctx, struct ike_globals *out);
 };
 
 /* A CHILD_SA's traffic selectors, kept small: a CHILD_SA lives as long as the session and
@@ -141,10 +158,19 @@ struct ike_child_kernel {
     const uint8_t *key_in, *key_out;
     uint8_t enc_key_len, integ_key_len;
     struct ike_child_ts ts_local, ts_remote;
-    int vtemplate;      /* 0: policy-based; else the xfrm interface's if_id */
+    int vtemplate;      /* Virtual-Template number, 0 none */
+    uint32_t if_id;     /* the xfrm interface the kernel port put it on (add_child sets it);
+                         * 0: policy-based */
     uint32_t client_ip; /* pool address (network order) for the /32 route, 0 none */
+    /* The policies of the selectors and the route to client_ip go with this CHILD_SA. A
+     * rekeyed CHILD_SA keeps its predecessor's reqid and selectors, so the kernel moves the
+     * traffic to the newest SA of the reqid by itself: only the SAs are added and removed,
+     * and the plumbing passes from the old CHILD_SA to the new one. */
+    bool plumb;
+    /* Lifetimes (hard: the kernel removes the SA): seconds, and kilobytes (0 none) with the
+     * soft limit at which the engine is told to rekey (an EXPIRE event). */
     uint32_t lifetime_s;
-    uint64_t lifetime_kb;
+    uint64_t lifetime_kb, soft_kb;
 };
 /* Every CHILD_SA's reqid lies in this range, so that the kernel port can find (and flush)
  * exactly this appliance's SAs and policies. */
@@ -158,11 +184,19 @@ struct ike_kernel_port {
     /* Our inbound SPI for a new CHILD_SA (reserved in the kernel). 0 or -errno. */
     int (*alloc_spi)(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
                      uint32_t reqid, uint32_t *spi);
-    /* Install SAs and policies; 0 or -errno (the engine logs strerror). */
-    int (*add_child)(void *ctx, const struct ike_child_kernel *c);
+    /* Install SAs (and with c->plumb the policies and routes); 0 or -errno (the engine logs
+     * strerror). Records in c->if_id the xfrm interface used, for del_child. */
+    int (*add_child)(void *ctx, struct ike_child_kernel *c);
     void (*del_child)(void *ctx, const struct ike_child_kernel *c);
     int (*counters)(void *ctx, const struct ike_child_kernel *c, struct ike_child_counters *out);
 };
+
+/* What the kernel says about the CHILD_SAs (XFRM EXPIRE and ACQUIRE events): a CHILD_SA
+ * reached its soft (rekey it) or hard limit (it is gone from the kernel), identified by its
+ * reqid and one of its SPIs; or outbound traffic met a policy of ours with no SA (reqid of
+ * the policy's template): the engine negotiates the CHILD_SA again. */
+void ike_kernel_expire(struct ike *ike, uint32_t reqid, uint32_t spi, bool hard);
+void ike_kernel_acquire(struct ike *ike, uint32_t reqid);
 
 /* Send a datagram (already framed: on port 4500 the engine has put the non-ESP marker). */
 struct ike_send_port {
@@ -196,6 +230,18 @@ void ike_set_redirect(struct ike *ike, const struct ike_redirect_port *r);
 void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep *remote,
                const uint8_t *buf, size_t len);
 
+/* Why an IKE fragment (RFC 7383) was dropped. */
+enum ike_frag_drop {
+    IKE_FRAG_DROP_NOT_NEGOTIATED, /* fragmentation was not agreed on this SA */
+    IKE_FRAG_DROP_INVALID,        /* numbers zero, number > total, fewer than before (§2.6) */
+    IKE_FRAG_DROP_REPLAY,         /* this fragment is already held (§2.6) */
+    IKE_FRAG_DROP_TOO_MANY,       /* more fragments than IKE_FRAG_MAX */
+    IKE_FRAG_DROP_TOO_BIG,        /* the message would be larger than IKE_MAX_MSG */
+    IKE_FRAG_DROP_TIMEOUT,        /* an incomplete message was given up (§2.6) */
+    IKE_FRAG_DROP_NCOUNT
+};
+const char *ike_frag_drop_name(enum ike_frag_drop r);
+
 /* Counters for `show crypto ikev2 stats`. */
 struct ike_stats {
     uint64_t rx, tx, rx_bytes, tx_bytes;
@@ -204,6 +250,17 @@ struct ike_stats {
     uint64_t sa_up, sa_failed_auth, sa_deleted, sa_expired, dpd_dead;
     uint64_t cookies_sent, invalid_ke_sent, retransmits_answered, retransmits_sent;
     uint64_t child_up, child_failed, child_rekeys, ike_rekeys, redirects;
+    /* Answers that refuse (IKE_SA_INIT and CREATE_CHILD_SA; AUTHENTICATION_FAILED is
+     * sa_failed_auth), proposals past the per-payload cap. */
+    uint64_t no_proposal_sent, ts_unacceptable_sent, temp_failure_sent, addr_failure_sent;
+    uint64_t proposals_skipped;
+    /* Our own requests: rekeys we started, CHILD_SAs that reached their lifetime. */
+    uint64_t child_rekeys_sent, ike_rekeys_sent, child_expired, kernel_expires, acquires;
+    /* INITIAL_CONTACT: older IKE SAs it removed; addresses given back when every CHILD_SA of
+     * an IKE_AUTH failed. */
+    uint64_t initial_contact_deleted, leases_released_childless;
+    /* RFC 7383 */
+    uint64_t frag_in, frag_out, frag_reassembled, frag_dropped[IKE_FRAG_DROP_NCOUNT];
     uint32_t half_open, established, children;
 };
 void ike_get_stats(const struct ike *ike, struct ike_stats *st);

@@ -504,6 +504,7 @@ int ike_config_init(struct ike_config *c)
 {
     memset(c, 0, sizeof *c);
     c->redirect_max = 5;
+    c->frag_mtu = IKECFG_FRAG_MTU_DEFAULT;
     struct ike_cfg_proposal *pr = ike_cfg_proposal_get(c, "default", NULL, 0);
     struct ike_cfg_policy *po = pr ? ike_cfg_policy_get(c, "default", NULL, 0) : NULL;
     struct ike_cfg_author *au = po ? ike_cfg_author_get(c, "default", NULL, 0) : NULL;
@@ -1189,6 +1190,14 @@ int ike_cfg_set_aaa_network(struct ike_config *c, const char *list, bool on, cha
     return 0;
 }
 
+int ike_cfg_set_fragmentation(struct ike_config *c, bool on, long mtu, char *err, size_t errlen)
+{
+    if (on && mtu && range(mtu, 68, 1500, "fragmentation mtu", err, errlen)) return -1;
+    c->frag = on;
+    c->frag_mtu = on && mtu ? (uint16_t)mtu : IKECFG_FRAG_MTU_DEFAULT;
+    return 0;
+}
+
 int ike_cfg_set_cookie_challenge(struct ike_config *c, long n, char *err, size_t errlen)
 {
     if (n && range(n, 1, 1000, "cookie-challenge", err, errlen)) return -1;
@@ -1469,6 +1478,11 @@ void ike_cfg_render(const struct ike_config *c, struct strbuf *out)
         sb_printf(out, "crypto ikev2 dpd %u %u %s\n", c->dpd.interval, c->dpd.retry,
                   c->dpd.periodic ? "periodic" : "on-demand");
     if (c->nat_keepalive) sb_printf(out, "crypto ikev2 nat keepalive %u\n", c->nat_keepalive);
+    if (c->frag) {
+        sb_puts(out, "crypto ikev2 fragmentation");
+        if (c->frag_mtu != IKECFG_FRAG_MTU_DEFAULT) sb_printf(out, " mtu %u", c->frag_mtu);
+        sb_puts(out, "\n");
+    }
     if (out->len != before) sb_puts(out, "!\n");
 }
 
@@ -1931,6 +1945,11 @@ const struct ike_cfg_kpeer *ike_cfg_keyring_peer(const struct ike_cfg_keyring *k
         for (const struct ike_cfg_kpeer *p = k->peers; p; p = p->next)
             if (p->hostname[0] && !strcasecmp(p->hostname, hostname)) return p;
     return NULL;
+}
+
+bool ike_cfg_kpeer_binds(const struct ike_cfg_kpeer *kp, const struct ike_cfg_peer_id *id)
+{
+    return kp && kp->identity.kind != IKECFG_ID_KEYID && ident_equals(&kp->identity, id);
 }
 
 static enum ike_cfg_psk_status take_key(const struct ike_cfg_psk *k, const char **dst)

@@ -244,6 +244,10 @@ struct ike_config {
     uint8_t redirect_max;               /* its max-redirects, 1-255, default 5 (RFC 5685 §10) */
     struct ike_cfg_dpd dpd;             /* `crypto ikev2 dpd`: for profiles without their own */
     uint16_t nat_keepalive;             /* `crypto ikev2 nat keepalive`; 0 off */
+    /* `crypto ikev2 fragmentation [mtu N]` (RFC 7383): off by default as on IOS; the MTU is
+     * the IP datagram size, 68-1500, 576 when not given (IOS's `show run all`). */
+    bool frag;
+    uint16_t frag_mtu;
 };
 
 /* 0, or -1 when memory runs out (nothing is left allocated). */
@@ -388,6 +392,9 @@ int ike_cfg_set_aaa_network(struct ike_config *c, const char *list, bool on, cha
                             size_t errlen);
 /* Each value 0 clears; dir 0 both, 'i' incoming, 'o' outgoing. */
 int ike_cfg_set_cookie_challenge(struct ike_config *c, long n, char *err, size_t errlen);
+/* `crypto ikev2 fragmentation [mtu N]` (on, mtu 0: the default 576) and its `no` form. */
+int ike_cfg_set_fragmentation(struct ike_config *c, bool on, long mtu, char *err, size_t errlen);
+#define IKECFG_FRAG_MTU_DEFAULT 576
 int ike_cfg_set_max_nego(struct ike_config *c, long n, int dir, char *err, size_t errlen);
 int ike_cfg_set_max_sa(struct ike_config *c, long n, char *err, size_t errlen);
 int ike_cfg_set_redirect_client(struct ike_config *c, bool on, long max, char *err,
@@ -523,6 +530,9 @@ enum ike_cfg_psk_status ike_cfg_psk_lookup(const struct ike_config *c,
                                            const struct ike_cfg_peer_id *id, const char *hostname,
                                            struct ike_cfg_keys *out);
 const char *ike_cfg_psk_status_text(enum ike_cfg_psk_status s);
+/* Whether keyring peer kp is this identity's own: matched by the identity itself (not by
+ * address or host name), and the identity is not a key-id (which IOS uses for groups). */
+bool ike_cfg_kpeer_binds(const struct ike_cfg_kpeer *kp, const struct ike_cfg_peer_id *id);
 
 /* Our identity (IDr, RFC 7296 §3.5) under profile p, in wire form: *type gets the IKE_ID_*
  * type and buf the data; returns the data length. `identity local dn` gives

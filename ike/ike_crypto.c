@@ -514,7 +514,7 @@ struct sk_layout {
 /* Locates IV, ciphertext and ICV in msg (the SK payload runs to the end of the message).
  * Returns 0, or -2 when the message cannot hold them, or -1 for unusable keys. */
 static int sk_layout(const struct ike_keys *k, bool initiator, size_t len, size_t sk_off,
-                     struct sk_layout *l)
+                     size_t hdr_len, struct sk_layout *l)
 {
     const struct ike_suite *s = &k->suite;
     if (!suite_ok(s) || !g_ready() || k->ekey_len != ike_suite_enc_key_len(s) ||
@@ -532,11 +532,11 @@ static int sk_layout(const struct ike_keys *k, bool initiator, size_t len, size_
     l->adig = l->gcm ? -1 : integ_dig(s->integ, &l->icvlen);
     if (l->gcm) l->icvlen = 16;
     l->ivlen = ike_suite_iv_len(s);
-    /* Header, SK generic header, IV, at least the pad length byte, ICV. */
-    if (sk_off < IKE_HDR_LEN || sk_off > len ||
-        len - sk_off < IKE_GENERIC_HDR_LEN + l->ivlen + 1 + l->icvlen)
+    /* Header, SK generic header (SKF: and the fragment numbers), IV, at least the pad length
+     * byte, ICV. */
+    if (sk_off < IKE_HDR_LEN || sk_off > len || len - sk_off < hdr_len + l->ivlen + 1 + l->icvlen)
         return -2;
-    l->iv = sk_off + IKE_GENERIC_HDR_LEN;
+    l->iv = sk_off + hdr_len;
     l->ct = l->iv + l->ivlen;
     l->icv = len - l->icvlen;
     l->ctlen = l->icv - l->ct;
@@ -560,11 +560,11 @@ static bool cbc_icv(const struct sk_layout *l, const uint8_t *msg, uint8_t mac[I
     return hmac_chunks(l->adig, l->akey, l->aklen, &c, 1, mac) != 0;
 }
 
-int ike_sk_seal(const struct ike_keys *k, bool initiator, uint64_t iv_counter, uint8_t *msg,
-                size_t len, size_t sk_off)
+static int seal(const struct ike_keys *k, bool initiator, uint64_t iv_counter, uint8_t *msg,
+                size_t len, size_t sk_off, size_t hdr_len)
 {
     struct sk_layout l;
-    if (!k || !msg || sk_layout(k, initiator, len, sk_off, &l) != 0) return -1;
+    if (!k || !msg || sk_layout(k, initiator, len, sk_off, hdr_len, &l) != 0) return -1;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     if (!c) return -1;
     int ol = 0, rc = -1;
@@ -575,7 +575,7 @@ int ike_sk_seal(const struct ike_keys *k, bool initiator, uint64_t iv_counter, u
         put64(msg + l.iv, iv_counter);
         gcm_nonce(k, &l, msg, nonce);
         if (EVP_EncryptInit_ex2(c, l.cipher, l.ekey, nonce, NULL) &&
-            EVP_EncryptUpdate(c, NULL, &ol, msg, (int)(sk_off + IKE_GENERIC_HDR_LEN)) &&
+            EVP_EncryptUpdate(c, NULL, &ol, msg, (int)(sk_off + hdr_len)) &&
             EVP_EncryptUpdate(c, msg + l.ct, &ol, msg + l.ct, (int)l.ctlen) &&
             (size_t)ol == l.ctlen && EVP_EncryptFinal_ex(c, msg + l.ct + ol, &ol) && ol == 0 &&
             EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, msg + l.icv) > 0)
@@ -600,14 +600,14 @@ int ike_sk_seal(const struct ike_keys *k, bool initiator, uint64_t iv_counter, u
     return rc;
 }
 
-int ike_sk_open(const struct ike_keys *k, bool initiator, uint8_t *msg, size_t len, size_t sk_off,
-                const uint8_t **inner, size_t *inner_len)
+static int open_sk(const struct ike_keys *k, bool initiator, uint8_t *msg, size_t len,
+                   size_t sk_off, size_t hdr_len, const uint8_t **inner, size_t *inner_len)
 {
     struct sk_layout l;
     if (!k || !msg || !inner || !inner_len) return -1;
     *inner = NULL;
     *inner_len = 0;
-    int lr = sk_layout(k, initiator, len, sk_off, &l);
+    int lr = sk_layout(k, initiator, len, sk_off, hdr_len, &l);
     if (lr != 0) return lr;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     if (!c) return -1;
@@ -622,7 +622,7 @@ int ike_sk_open(const struct ike_keys *k, bool initiator, uint8_t *msg, size_t l
         memcpy(tag, msg + l.icv, 16);
         if (EVP_DecryptInit_ex2(c, l.cipher, l.ekey, nonce, NULL) &&
             EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, tag) > 0 &&
-            EVP_DecryptUpdate(c, NULL, &ol, msg, (int)(sk_off + IKE_GENERIC_HDR_LEN)) &&
+            EVP_DecryptUpdate(c, NULL, &ol, msg, (int)(sk_off + hdr_len)) &&
             EVP_DecryptUpdate(c, msg + l.ct, &ol, msg + l.ct, (int)l.ctlen) &&
             (size_t)ol == l.ctlen && EVP_DecryptFinal_ex(c, msg + l.ct + ol, &ol) > 0 && ol == 0)
             rc = 0;
@@ -656,6 +656,32 @@ int ike_sk_open(const struct ike_keys *k, bool initiator, uint8_t *msg, size_t l
     *inner = msg + l.ct;
     *inner_len = l.ctlen - 1 - padlen;
     return 0;
+}
+
+int ike_sk_seal(const struct ike_keys *k, bool initiator, uint64_t iv_counter, uint8_t *msg,
+                size_t len, size_t sk_off)
+{
+    return seal(k, initiator, iv_counter, msg, len, sk_off, IKE_GENERIC_HDR_LEN);
+}
+
+int ike_sk_open(const struct ike_keys *k, bool initiator, uint8_t *msg, size_t len, size_t sk_off,
+                const uint8_t **inner, size_t *inner_len)
+{
+    return open_sk(k, initiator, msg, len, sk_off, IKE_GENERIC_HDR_LEN, inner, inner_len);
+}
+
+/* RFC 7383 §2.5: SKF is SK with Fragment Number and Total Fragments after the generic header;
+ * for AEAD they are part of the associated data like the rest of the unencrypted header. */
+int ike_skf_seal(const struct ike_keys *k, bool initiator, uint64_t iv_counter, uint8_t *msg,
+                 size_t len, size_t skf_off)
+{
+    return seal(k, initiator, iv_counter, msg, len, skf_off, IKE_GENERIC_HDR_LEN + 4);
+}
+
+int ike_skf_open(const struct ike_keys *k, bool initiator, uint8_t *msg, size_t len, size_t skf_off,
+                 const uint8_t **inner, size_t *inner_len)
+{
+    return open_sk(k, initiator, msg, len, skf_off, IKE_GENERIC_HDR_LEN + 4, inner, inner_len);
 }
 
 /* ---------------------------------------------------------------------------------------- */

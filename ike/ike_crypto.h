@@ -124,6 +124,13 @@ int ike_sk_seal(const struct ike_keys *k, bool initiator, uint64_t iv_counter, u
  * after -2 for padding it holds the authenticated plaintext. */
 int ike_sk_open(const struct ike_keys *k, bool initiator, uint8_t *msg, size_t len, size_t sk_off,
                 const uint8_t **inner, size_t *inner_len);
+/* RFC 7383 §2.5: the same for an Encrypted Fragment payload (SKF) at skf_off, whose header has
+ * the Fragment Number and Total Fragments after the generic header. The CBC padding rule is
+ * the same; ike_sk_end's layout works for SKF when the builder added those 4 bytes. */
+int ike_skf_seal(const struct ike_keys *k, bool initiator, uint64_t iv_counter, uint8_t *msg,
+                 size_t len, size_t skf_off);
+int ike_skf_open(const struct ike_keys *k, bool initiator, uint8_t *msg, size_t len, size_t skf_off,
+                 const uint8_t **inner, size_t *inner_len);
 
 /* ---- AUTH (§2.15) ----
  * Shared key: AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <signed octets>). */

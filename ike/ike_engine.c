@@ -50,20 +50,20 @@ static size_t hash64(uint64_t v, size_t nb)
     return (size_t)v & (nb - 1);
 }
 
-static size_t key_i(const struct ike_sa *sa, size_t nb)
+static size_t key_i(uint64_t spi_i, const struct ike_ep *ep, size_t nb)
 {
-    return hash64(sa->spi_i ^ ((uint64_t)sa->remote.addr << 16) ^ sa->remote.port, nb);
+    return hash64(spi_i ^ ((uint64_t)ep->addr << 16) ^ ep->port, nb);
 }
 
 static void hash_grow(struct ike_hash *h, bool by_r)
 {
-    size_t nb = h->nb ? h->nb * 2 : 1024;
+    size_t nb = h->nb * 2;
     struct ike_sa **b = calloc(nb, sizeof *b);
     if (!b) return; /* keep the old (longer chains, still correct) */
     for (size_t i = 0; i < h->nb; i++) {
         struct ike_sa *sa = h->b[i], *nx;
         for (; sa; sa = nx) {
-            size_t k = by_r ? hash64(sa->spi_r, nb) : key_i(sa, nb);
+            size_t k = by_r ? hash64(ike_sa_spi_local(sa), nb) : key_i(sa->spi_i, &sa->i_key, nb);
             if (by_r) {
                 nx = sa->hnext_r;
                 sa->hnext_r = b[k];
@@ -79,11 +79,13 @@ static void hash_grow(struct ike_hash *h, bool by_r)
     h->nb = nb;
 }
 
+/* The SA table by our SPI: the key (ike_sa_spi_local) is set before the SA goes in and never
+ * changes while it is there. */
 static void put_r(struct ike *ike, struct ike_sa *sa)
 {
     struct ike_hash *h = &ike->by_r;
     if (h->n + 1 > h->nb) hash_grow(h, true);
-    size_t k = hash64(sa->spi_r, h->nb);
+    size_t k = hash64(ike_sa_spi_local(sa), h->nb);
     sa->hnext_r = h->b[k];
     h->b[k] = sa;
     h->n++;
@@ -92,20 +94,22 @@ static void put_r(struct ike *ike, struct ike_sa *sa)
 static void del_r(struct ike *ike, struct ike_sa *sa)
 {
     struct ike_hash *h = &ike->by_r;
-    struct ike_sa **pp = &h->b[hash64(sa->spi_r, h->nb)];
+    struct ike_sa **pp = &h->b[hash64(ike_sa_spi_local(sa), h->nb)];
     for (; *pp; pp = &(*pp)->hnext_r)
         if (*pp == sa) {
             *pp = sa->hnext_r;
             h->n--;
             return;
         }
+    abort(); /* a lost entry would be freed while linked */
 }
 
 static void put_i(struct ike *ike, struct ike_sa *sa)
 {
     struct ike_hash *h = &ike->by_i;
     if (h->n + 1 > h->nb) hash_grow(h, false);
-    size_t k = key_i(sa, h->nb);
+    sa->i_key = sa->remote;
+    size_t k = key_i(sa->spi_i, &sa->i_key, h->nb);
     sa->hnext_i = h->b[k];
     h->b[k] = sa;
     h->n++;
@@ -116,40 +120,30 @@ void ike_sa_drop_i(struct ike_sa *sa)
 {
     if (!sa->in_i_table) return;
     struct ike_hash *h = &sa->ike->by_i;
-    struct ike_sa **pp = &h->b[key_i(sa, h->nb)];
+    struct ike_sa **pp = &h->b[key_i(sa->spi_i, &sa->i_key, h->nb)];
     for (; *pp; pp = &(*pp)->hnext_i)
         if (*pp == sa) {
             *pp = sa->hnext_i;
             h->n--;
-            break;
+            sa->in_i_table = false;
+            return;
         }
-    sa->in_i_table = false;
+    abort(); /* in_i_table says it is chained: a lost entry would be freed while linked */
 }
 
-struct ike_sa *ike_sa_by_r(struct ike *ike, uint64_t spi_r)
+struct ike_sa *ike_sa_by_spi(struct ike *ike, uint64_t spi)
 {
-    if (!ike->by_r.nb) return NULL;
-    for (struct ike_sa *sa = ike->by_r.b[hash64(spi_r, ike->by_r.nb)]; sa; sa = sa->hnext_r)
-        if (sa->spi_r == spi_r) return sa;
+    for (struct ike_sa *sa = ike->by_r.b[hash64(spi, ike->by_r.nb)]; sa; sa = sa->hnext_r)
+        if (ike_sa_spi_local(sa) == spi) return sa;
     return NULL;
 }
 
 struct ike_sa *ike_sa_by_i(struct ike *ike, uint64_t spi_i, const struct ike_ep *remote)
 {
-    if (!ike->by_i.nb) return NULL;
-    struct ike_sa probe = {.spi_i = spi_i, .remote = *remote};
-    for (struct ike_sa *sa = ike->by_i.b[key_i(&probe, ike->by_i.nb)]; sa; sa = sa->hnext_i)
-        if (sa->spi_i == spi_i && sa->remote.addr == remote->addr &&
-            sa->remote.port == remote->port)
+    for (struct ike_sa *sa = ike->by_i.b[key_i(spi_i, remote, ike->by_i.nb)]; sa; sa = sa->hnext_i)
+        if (sa->spi_i == spi_i && sa->i_key.addr == remote->addr && sa->i_key.port == remote->port)
             return sa;
     return NULL;
-}
-
-void ike_sa_rehash_r(struct ike_sa *sa, uint64_t new_spi_r)
-{
-    del_r(sa->ike, sa);
-    sa->spi_r = new_spi_r;
-    put_r(sa->ike, sa);
 }
 
 const char *ike_intern(struct ike *ike, const char *s)
@@ -193,18 +187,20 @@ static void dh_timer_cb(loop_t *l, void *arg)
 
 static void sa_timer(loop_t *l, void *arg);
 
-static uint64_t fresh_spi(struct ike *ike)
+uint64_t ike_fresh_spi(struct ike *ike)
 {
     uint64_t spi;
     do {
         ike_random(&spi, sizeof spi);
-    } while (spi == 0 || ike_sa_by_r(ike, spi));
+    } while (spi == 0 || ike_sa_by_spi(ike, spi));
     return spi;
 }
 
 struct ike_sa *ike_sa_new(struct ike *ike, const struct ike_ep *local, const struct ike_ep *remote,
-                          uint64_t spi_i)
+                          uint64_t spi_peer, bool initiator, uint64_t spi_local)
 {
+    if (!spi_local) spi_local = ike_fresh_spi(ike);
+    if (ike_sa_by_spi(ike, spi_local)) return NULL;
     struct ike_sa *sa = calloc(1, sizeof *sa);
     if (!sa) return NULL;
     sa->timer = loop_timer_new(ike->loop, sa_timer, sa);
@@ -216,8 +212,9 @@ struct ike_sa *ike_sa_new(struct ike *ike, const struct ike_ep *local, const str
     sa->local = *local;
     sa->remote = *remote;
     sa->natt = local->port == IKE_NATT_PORT;
-    sa->spi_i = spi_i;
-    sa->spi_r = fresh_spi(ike);
+    sa->initiator = initiator;
+    sa->spi_i = initiator ? spi_local : spi_peer;
+    sa->spi_r = initiator ? spi_peer : spi_local;
     sa->state = SA_HALF_OPEN;
     sa->created = sa->last_rx = loop_now(ike->loop);
     sa->created_wall = time(NULL);
@@ -225,7 +222,8 @@ struct ike_sa *ike_sa_new(struct ike *ike, const struct ike_ep *local, const str
     sa->conn_id = ++ike->next_conn_id;
     sa->profile = sa->local_id = sa->pool = "";
     put_r(ike, sa);
-    put_i(ike, sa);
+    /* Only an SA we answer is found by the peer's SPI (a retransmitted IKE_SA_INIT). */
+    if (!initiator) put_i(ike, sa);
     sa->prev = ike->last;
     if (ike->last)
         ike->last->next = sa;
@@ -235,20 +233,6 @@ struct ike_sa *ike_sa_new(struct ike *ike, const struct ike_ep *local, const str
     ike->half_open++;
     ike_sa_arm(sa);
     return sa;
-}
-
-void ike_child_remove(struct ike_sa *sa, struct ike_child *c, bool tell_kernel)
-{
-    struct ike *ike = sa->ike;
-    for (struct ike_child **pp = &sa->children; *pp; pp = &(*pp)->next)
-        if (*pp == c) {
-            *pp = c->next;
-            break;
-        }
-    if (c->installed && tell_kernel && ike->has_kernel)
-        ike->kernel.del_child(ike->kernel.ctx, &c->k);
-    ike->nchildren--;
-    free(c);
 }
 
 static void free_init_material(struct ike_sa *sa)
@@ -293,8 +277,10 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why)
         ike->last = sa->prev;
     loop_timer_free(sa->timer);
     free_init_material(sa);
-    free(sa->last_resp);
-    free(sa->req);
+    ike_dgrams_clear(&sa->last_resp);
+    ike_dgrams_clear(&sa->req);
+    ike_req_ctx_free(sa);
+    ike_frag_rx_free(sa);
     ike_keys_wipe(&sa->keys);
     free(sa);
 }
@@ -316,12 +302,23 @@ static bool ike_dpd_traffic_says_dead(struct ike_sa *sa)
 }
 
 /* One timer per SA, armed for the earliest of its deadlines. */
+static void earliest(int64_t *due, int64_t t)
+{
+    if (t && t < *due) *due = t;
+}
+
 void ike_sa_arm(struct ike_sa *sa)
 {
     int64_t due = sa->expires;
-    if (sa->req && sa->req_due && sa->req_due < due) due = sa->req_due;
-    if (sa->dpd_due && sa->dpd_due < due) due = sa->dpd_due;
-    if (sa->keepalive_due && sa->keepalive_due < due) due = sa->keepalive_due;
+    if (sa->req.n) earliest(&due, sa->req_due);
+    earliest(&due, sa->dpd_due);
+    earliest(&due, sa->keepalive_due);
+    if (sa->state == SA_ESTABLISHED) {
+        earliest(&due, sa->rekey_at);
+        earliest(&due, ike_child_next_due(sa));
+        if (!sa->req.n) earliest(&due, sa->retry_at);
+    }
+    if (sa->frag) earliest(&due, sa->frag->started + IKE_FRAG_TIMEOUT_MS);
     loop_timer_start(sa->timer, due - loop_now(sa->ike->loop));
 }
 
@@ -340,19 +337,34 @@ static void sa_timer(loop_t *l, void *arg)
         }
         return;
     }
-    if (sa->req && sa->req_due && now >= sa->req_due) {
+    if (sa->frag) ike_frag_expire(sa, now);
+    if (sa->req.n && sa->req_due && now >= sa->req_due) {
         if (sa->req_tries >= IKE_RETRANSMIT_TRIES) {
             if (sa->req_kind == REQ_DPD) {
                 ike->st.dpd_dead++;
                 ike_sa_destroy(sa, "peer dead (DPD)");
-            } else {
+            } else if (sa->req_kind == REQ_DELETE_IKE) {
                 ike_sa_destroy(sa, "no answer to DELETE");
+            } else {
+                ike->st.dpd_dead++;
+                ike_sa_destroy(sa, "peer dead (no answer to our request)");
             }
             return;
         }
         ike_retransmit(sa);
     }
-    if (sa->dpd_due && now >= sa->dpd_due && !sa->req && sa->state == SA_ESTABLISHED) {
+    if (sa->state == SA_ESTABLISHED) {
+        /* Lifetimes: the IKE SA is rekeyed before it expires (IOS does so as either side; an
+         * IKE SA whose rekey fails is deleted at its hard lifetime above), CHILD_SAs too. */
+        if (sa->rekey_at && now >= sa->rekey_at) {
+            sa->rekey_at = 0;
+            sa->want_rekey_ike = true;
+        }
+        ike_child_timers(sa, now);
+        if (sa->retry_at && now >= sa->retry_at) sa->retry_at = 0;
+        ike_sa_kick(sa);
+    }
+    if (sa->dpd_due && now >= sa->dpd_due && !sa->req.n && sa->state == SA_ESTABLISHED) {
         sa->dpd_due = 0;
         if (sa->dpd == IKE_DPD_ON_DEMAND) {
             /* IOS on-demand: probe only when we sent traffic and heard nothing back in the
@@ -479,9 +491,10 @@ void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep 
         } else {
             struct ike_sa *sa = ike_sa_by_i(ike, m->hdr.spi_i, remote);
             if (sa && sa->init_req && sa->init_req_len == len && !memcmp(sa->init_req, buf, len)) {
-                /* §2.1: a retransmitted request gets the same answer. */
+                /* §2.1: a retransmitted request gets the same answer, from where the request
+                 * came to (the SA itself may have floated to 4500 since). */
                 ike->st.retransmits_answered++;
-                ike_send_raw(ike, &sa->local, &sa->remote, sa->init_resp, sa->init_resp_len);
+                ike_send_raw(ike, local, remote, sa->init_resp, sa->init_resp_len);
             } else if (sa) {
                 ike_drop(ike, IKE_DROP_SPI, remote, "IKE_SA_INIT reusing a half-open SPI");
             } else {
@@ -491,25 +504,29 @@ void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep 
         free(m);
         return;
     }
-    struct ike_sa *sa = ike_sa_by_r(ike, m->hdr.spi_r);
-    if (!sa || sa->spi_i != m->hdr.spi_i) {
-        ike_drop(ike, IKE_DROP_NO_SA, remote, NULL);
+    /* Our SPI is the responder's when the sender is the original initiator (I flag, §3.1),
+     * else the initiator's; the SA must agree on who is who, and on the peer's SPI. */
+    bool from_initiator = m->hdr.flags & IKE_FLAG_INITIATOR;
+    struct ike_sa *sa = ike_sa_by_spi(ike, from_initiator ? m->hdr.spi_r : m->hdr.spi_i);
+    if (!sa || sa->initiator == from_initiator ||
+        (from_initiator ? sa->spi_i != m->hdr.spi_i : sa->spi_r != m->hdr.spi_r)) {
+        ike_drop(ike, sa ? IKE_DROP_SPI : IKE_DROP_NO_SA, remote, sa ? "initiator flag" : NULL);
         free(m);
         return;
     }
-    /* The peer's SPI and our SPI as responder: the I flag must be set on messages from the
-     * original initiator (§3.1); we never initiate IKE SAs here. */
-    if (!(m->hdr.flags & IKE_FLAG_INITIATOR)) {
-        ike_drop(ike, IKE_DROP_SPI, remote, "initiator flag");
-        free(m);
-        return;
-    }
+    bool frag = m->sk >= 0 && m->pl[m->sk].type == IKE_PL_SKF;
     if (!response) {
-        if (m->hdr.msgid + 1 == sa->rx_next && sa->last_resp) {
+        if (m->hdr.msgid + 1 == sa->rx_next && sa->last_resp.n) {
             /* Retransmission of the last request: resend the cached answer (§2.1). The
-             * peer's address may have changed (NAT): answer where it came from. */
-            ike->st.retransmits_answered++;
-            ike_send_raw(ike, &sa->local, remote, sa->last_resp, sa->last_resp_len);
+             * peer's address may have changed (NAT): answer where it came from. RFC 7383
+             * §2.6.1: of a fragmented request only fragment 1 does that. */
+            const struct ike_pl *f = frag ? &m->pl[m->sk] : NULL;
+            if (!f || (f->len >= 4 && f->body[0] == 0 && f->body[1] == 1)) {
+                ike->st.retransmits_answered++;
+                ike_dgrams_send(ike, &sa->last_resp, &sa->local, remote);
+            } else {
+                ike->st.frag_dropped[IKE_FRAG_DROP_REPLAY]++;
+            }
             free(m);
             return;
         }
@@ -518,7 +535,7 @@ void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep 
             free(m);
             return;
         }
-    } else if (!sa->req || m->hdr.msgid != sa->tx_next - 1) {
+    } else if (!sa->req.n || m->hdr.msgid != sa->tx_next - 1) {
         ike_drop(ike, IKE_DROP_RESPONSE, remote, NULL);
         free(m);
         return;
@@ -528,19 +545,25 @@ void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep 
         free(m);
         return;
     }
-    if (m->pl[m->sk].type == IKE_PL_SKF) {
-        ike_drop(ike, IKE_DROP_UNEXPECTED, remote, "fragment (not negotiated)");
-        free(m);
-        return;
-    }
-    size_t sk_off = (size_t)(m->pl[m->sk].body - ike->rxbuf) - IKE_GENERIC_HDR_LEN;
     const uint8_t *inner;
     size_t inner_len;
-    int rc = ike_sk_open(&sa->keys, true, ike->rxbuf, len, sk_off, &inner, &inner_len);
-    if (rc) {
-        ike_drop(ike, rc == -1 ? IKE_DROP_DECRYPT : IKE_DROP_PADDING, remote, NULL);
-        free(m);
-        return;
+    uint8_t first = m->sk_next;
+    if (frag) {
+        int fr = ike_frag_input(sa, m, ike->rxbuf, len, &inner_len, &first);
+        if (fr <= 0) { /* counted there; more to come, or dropped */
+            free(m);
+            return;
+        }
+        inner = ike->fragbuf;
+    } else {
+        size_t sk_off = (size_t)(m->pl[m->sk].body - ike->rxbuf) - IKE_GENERIC_HDR_LEN;
+        int rc =
+            ike_sk_open(&sa->keys, !sa->initiator, ike->rxbuf, len, sk_off, &inner, &inner_len);
+        if (rc) {
+            ike_drop(ike, rc == -1 ? IKE_DROP_DECRYPT : IKE_DROP_PADDING, remote, NULL);
+            free(m);
+            return;
+        }
     }
     struct ike_pl *pl = malloc(sizeof(struct ike_pl) * IKE_MAX_PAYLOADS);
     int npl = 0;
@@ -548,7 +571,7 @@ void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep 
         free(m);
         return;
     }
-    r = ike_payloads_walk(m->sk_next, inner, inner_len, pl, IKE_MAX_PAYLOADS, &npl, &crit);
+    r = ike_payloads_walk(first, inner, inner_len, pl, IKE_MAX_PAYLOADS, &npl, &crit);
     if (r) {
         ike_drop(ike, r, remote, "inside SK");
         free(pl);
@@ -572,6 +595,40 @@ void ike_input(struct ike *ike, const struct ike_ep *local, const struct ike_ep 
     free(m);
 }
 
+/* ---- datagrams kept for retransmission ---- */
+
+void ike_dgrams_clear(struct ike_dgrams *d)
+{
+    free(d->buf);
+    d->buf = NULL;
+    d->len = 0;
+    d->n = 0;
+}
+
+bool ike_dgrams_add(struct ike_dgrams *d, const uint8_t *p, size_t n)
+{
+    if (n > UINT16_MAX) return false;
+    uint8_t *b = realloc(d->buf, d->len + 2 + n);
+    if (!b) return false;
+    b[d->len] = (uint8_t)(n >> 8);
+    b[d->len + 1] = (uint8_t)n;
+    memcpy(b + d->len + 2, p, n);
+    d->buf = b;
+    d->len += 2 + n;
+    d->n++;
+    return true;
+}
+
+void ike_dgrams_send(struct ike *ike, const struct ike_dgrams *d, const struct ike_ep *from,
+                     const struct ike_ep *to)
+{
+    for (size_t off = 0; off + 2 <= d->len;) {
+        size_t n = (size_t)d->buf[off] << 8 | d->buf[off + 1];
+        ike_send_raw(ike, from, to, d->buf + off + 2, n);
+        off += 2 + n;
+    }
+}
+
 /* ---- lifecycle, stats ---- */
 
 struct ike *ike_new(loop_t *loop, const struct ike_send_port *send,
@@ -588,7 +645,17 @@ struct ike *ike_new(loop_t *loop, const struct ike_send_port *send,
     }
     ike->next_reqid = IKE_REQID_BASE;
     ike->dh_timer = loop_timer_new(loop, dh_timer_cb, ike);
-    if (!ike->dh_timer) {
+    /* The tables have their first buckets from the start, so that an insert never fails
+     * (growing later may; the old buckets then stay, with longer chains). */
+    ike->by_r.nb = ike->by_i.nb = ike->by_reqid.nb = 1024;
+    ike->by_r.b = calloc(1024, sizeof *ike->by_r.b);
+    ike->by_i.b = calloc(1024, sizeof *ike->by_i.b);
+    ike->by_reqid.b = calloc(1024, sizeof *ike->by_reqid.b);
+    if (!ike->dh_timer || !ike->by_r.b || !ike->by_i.b || !ike->by_reqid.b) {
+        loop_timer_free(ike->dh_timer);
+        free(ike->by_r.b);
+        free(ike->by_i.b);
+        free(ike->by_reqid.b);
         free(ike);
         return NULL;
     }
@@ -608,6 +675,7 @@ void ike_free(struct ike *ike)
     while (ike->first) ike_sa_destroy(ike->first, "shutting down");
     free(ike->by_r.b);
     free(ike->by_i.b);
+    free(ike->by_reqid.b);
     ike_dh_cache_expire(ike, true);
     loop_timer_free(ike->dh_timer);
     while (ike->names) {
@@ -647,10 +715,14 @@ int ike_clear_sa(struct ike *ike, uint32_t peer)
         nx = sa->next;
         if (peer && sa->remote.addr != peer) continue;
         n++;
-        if (sa->state == SA_ESTABLISHED)
-            ike_send_delete(sa); /* the SA goes when the peer answers or gives up */
-        else if (sa->state != SA_DELETING)
+        if (sa->state == SA_ESTABLISHED) {
+            /* DELETE as soon as the request window is free (§2.3); the SA goes when the peer
+             * answers or gives up. */
+            sa->want_delete = true;
+            ike_sa_kick(sa);
+        } else if (sa->state != SA_DELETING) {
             ike_sa_destroy(sa, "cleared");
+        }
     }
     return n;
 }

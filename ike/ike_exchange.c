@@ -1,8 +1,8 @@
 /* The responder's exchanges (RFC 7296 §1.2-1.5): IKE_SA_INIT with cookies (§2.6), proposal
- * choice and INVALID_KE_PAYLOAD (§1.2, §2.7), NAT detection (§2.23), RFC 5685 redirect;
- * IKE_AUTH (§1.2, §2.15) with PSK or certificates, configuration payload (§3.15) and the first
- * CHILD_SA with traffic selector narrowing (§2.9); CREATE_CHILD_SA (§1.3: new and rekeyed
- * CHILD_SAs, IKE SA rekey §2.18); INFORMATIONAL (§1.4: deletes, liveness §2.4). */
+ * choice and INVALID_KE_PAYLOAD (§1.2, §2.7), NAT detection (§2.23), RFC 5685 redirect, RFC
+ * 7383 negotiation; IKE_AUTH (§1.2, §2.15) with PSK or certificates, INITIAL_CONTACT (§2.4),
+ * configuration payload (§3.15) and the first CHILD_SA (ike_child.c); INFORMATIONAL (§1.4:
+ * deletes, liveness §2.4); the protected messages of ours (sealed in ike_frag.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -25,24 +25,21 @@ static bool has16(const uint16_t *v, int n, uint16_t x)
     return false;
 }
 
-struct choice {
-    uint8_t propnum;
-    uint8_t spi_size;
-    uint8_t spi[8];
-    uint16_t encr, keylen, integ, prf, dh;
-};
-
 /* Match one peer proposal against one configured set. Transforms are taken in the peer's
  * order (§3.3.6: the responder picks one of each type). want_dh: the KE group the peer sent
  * (IKE SA / PFS), 0 when no KE; *alt_dh gets a group both accept when the KE group is not. */
-static bool match_prop(const struct ike_proposal *p, const struct ike_prop_cfg *c, bool ike_sa,
-                       uint16_t want_dh, struct choice *out, uint16_t *alt_dh)
+static bool match_prop(const struct ike_sa_pl *sa, const struct ike_proposal *p,
+                       const struct ike_prop_cfg *c, bool ike_sa, uint16_t want_dh,
+                       struct ike_choice *out, uint16_t *alt_dh)
 {
     memset(out, 0, sizeof *out);
+    /* §3.3.6: a transform type we do not understand makes the whole proposal unacceptable. */
+    if (p->unknown_type) return false;
     bool have_encr = false, have_integ = false, have_prf = !ike_sa, any_integ = false;
-    bool any_dh = false, esn_ok = true, any_esn = false;
+    bool any_dh = false, esn_ok = false, any_esn = false;
+    const struct ike_transform *tt = ike_prop_transforms(sa, p);
     for (int i = 0; i < p->ntrans; i++) {
-        const struct ike_transform *t = &p->t[i];
+        const struct ike_transform *t = &tt[i];
         switch (t->type) {
         case IKE_TT_ENCR:
             if (have_encr) break;
@@ -104,8 +101,8 @@ static bool match_prop(const struct ike_proposal *p, const struct ike_prop_cfg *
 }
 
 /* Our preference order first (IOS picks by its own configured order), then the peer's. */
-static int choose(const struct ike_sa_pl *sa, const struct ike_prop_cfg *cfg, int ncfg,
-                  uint8_t proto, uint16_t want_dh, struct choice *out, uint16_t *invalid_ke)
+int ike_choose(const struct ike_sa_pl *sa, const struct ike_prop_cfg *cfg, int ncfg, uint8_t proto,
+               uint16_t want_dh, struct ike_choice *out, uint16_t *invalid_ke)
 {
     uint16_t alt = 0;
     for (int c = 0; c < ncfg; c++)
@@ -114,34 +111,56 @@ static int choose(const struct ike_sa_pl *sa, const struct ike_prop_cfg *cfg, in
             if (p->proto != proto) continue;
             if (proto == IKE_PROTO_ESP && p->spi_size != 4) continue;
             uint16_t a = 0;
-            if (match_prop(p, &cfg[c], proto == IKE_PROTO_IKE, want_dh, out, &a)) return 0;
+            if (match_prop(sa, p, &cfg[c], proto == IKE_PROTO_IKE, want_dh, out, &a)) return 0;
             if (a && !alt) alt = a;
         }
     *invalid_ke = alt;
     return -1;
 }
 
-static void put_choice(struct ike_wbuf *w, uint8_t proto, const struct choice *c,
-                       const uint8_t *spi, uint8_t spi_size)
+void ike_put_choice(struct ike_wbuf *w, uint8_t proto, const struct ike_choice *c,
+                    const uint8_t *spi, uint8_t spi_size)
 {
-    struct ike_sa_pl *sa = calloc(1, sizeof *sa);
+    struct ike_proposal p = {.num = c->propnum, .proto = proto, .spi_size = spi_size};
+    struct ike_transform t[5];
+    if (spi_size) memcpy(p.spi, spi, spi_size);
+    t[p.ntrans++] = (struct ike_transform){IKE_TT_ENCR, c->encr, c->keylen};
+    if (proto == IKE_PROTO_IKE) t[p.ntrans++] = (struct ike_transform){IKE_TT_PRF, c->prf, 0};
+    if (c->integ != IKE_INTEG_NONE)
+        t[p.ntrans++] = (struct ike_transform){IKE_TT_INTEG, c->integ, 0};
+    if (c->dh) t[p.ntrans++] = (struct ike_transform){IKE_TT_DH, c->dh, 0};
+    if (proto != IKE_PROTO_IKE) t[p.ntrans++] = (struct ike_transform){IKE_TT_ESN, IKE_ESN_NO, 0};
+    ikew_sa_one(w, &p, t);
+}
+
+void ike_put_offer(struct ike_wbuf *w, uint8_t proto, const struct ike_prop_cfg *cfg, int n,
+                   const uint8_t *spi, uint8_t spi_size, uint16_t only_dh)
+{
+    /* One proposal per configured set (numbered 1..n, §3.3.1), each with all its transforms;
+     * only_dh (the group of our KE) first among the groups. Requests are rare (rekeys): the
+     * large payload struct is fine here. */
+    struct ike_sa_pl *sa = malloc(sizeof *sa);
     if (!sa) {
         w->overflow = true;
         return;
     }
-    sa->nprop = 1;
-    struct ike_proposal *p = &sa->prop[0];
-    p->num = c->propnum;
-    p->proto = proto;
-    p->spi_size = spi_size;
-    if (spi_size) memcpy(p->spi, spi, spi_size);
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ENCR, c->encr, c->keylen};
-    if (proto == IKE_PROTO_IKE) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_PRF, c->prf, 0};
-    if (c->integ != IKE_INTEG_NONE)
-        p->t[p->ntrans++] = (struct ike_transform){IKE_TT_INTEG, c->integ, 0};
-    if (c->dh) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_DH, c->dh, 0};
-    if (proto != IKE_PROTO_IKE)
-        p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ESN, IKE_ESN_NO, 0};
+    sa->nprop = sa->ntrans = sa->skipped = 0;
+    for (int i = 0; i < n && i < IKE_MAX_PROPOSALS; i++) {
+        const struct ike_prop_cfg *c = &cfg[i];
+        ike_sa_pl_add_prop(sa, (uint8_t)(i + 1), proto, spi, spi_size);
+        for (int k = 0; k < c->nencr; k++)
+            ike_sa_pl_add_transform(sa, IKE_TT_ENCR, c->encr[k].id, c->encr[k].keylen);
+        if (proto == IKE_PROTO_IKE)
+            for (int k = 0; k < c->nprf; k++) ike_sa_pl_add_transform(sa, IKE_TT_PRF, c->prf[k], 0);
+        for (int k = 0; k < c->ninteg; k++)
+            if (c->integ[k] != IKE_INTEG_NONE)
+                ike_sa_pl_add_transform(sa, IKE_TT_INTEG, c->integ[k], 0);
+        if (only_dh && has16(c->dh, c->ndh, only_dh))
+            ike_sa_pl_add_transform(sa, IKE_TT_DH, only_dh, 0);
+        for (int k = 0; k < c->ndh; k++)
+            if (c->dh[k] != only_dh) ike_sa_pl_add_transform(sa, IKE_TT_DH, c->dh[k], 0);
+        if (proto != IKE_PROTO_IKE) ike_sa_pl_add_transform(sa, IKE_TT_ESN, IKE_ESN_NO, 0);
+    }
     ikew_sa(w, sa);
     free(sa);
 }
@@ -230,7 +249,7 @@ static void init_notify(struct ike *ike, const struct ike_ep *local, const struc
     ike_send_raw(ike, local, remote, ike->txbuf, n);
 }
 
-static bool notify_find(const struct ike_pl *pl, int npl, uint16_t type, struct ike_notify *out)
+bool ike_notify_find(const struct ike_pl *pl, int npl, uint16_t type, struct ike_notify *out)
 {
     for (int i = 0; i < npl; i++)
         if (pl[i].type == IKE_PL_NOTIFY && !ike_parse_notify(pl[i].body, pl[i].len, out) &&
@@ -239,7 +258,7 @@ static bool notify_find(const struct ike_pl *pl, int npl, uint16_t type, struct 
     return false;
 }
 
-static uint8_t *dup_bytes(const void *p, size_t n)
+uint8_t *ike_dup_bytes(const void *p, size_t n)
 {
     uint8_t *d = malloc(n ? n : 1);
     if (d && n) memcpy(d, p, n);
@@ -307,8 +326,9 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
     size_t nilen = pno->len;
 
     /* §2.6 cookies, above the configured number of half-open SAs. */
-    uint32_t cookie_at = 0, max_neg = 0, max_sa = 0;
-    if (ike->policy.limits) ike->policy.limits(ike->policy.ctx, &cookie_at, &max_neg, &max_sa);
+    struct ike_globals g = {0};
+    if (ike->policy.globals) ike->policy.globals(ike->policy.ctx, &g);
+    uint32_t cookie_at = g.cookie_threshold, max_neg = g.max_in_negotiation, max_sa = g.max_sa;
     if (cookie_at && ike->half_open >= cookie_at) {
         rotate_cookie_secret(ike);
         struct ike_notify n;
@@ -325,6 +345,8 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
         }
     }
     if ((max_neg && ike->half_open >= max_neg) || (max_sa && ike->established >= max_sa)) {
+        /* IOS's CAC drops the request (counted and shown): answering would cost what the
+         * limit protects, and the initiator retransmits. */
         ike_drop(ike, IKE_DROP_LIMIT, remote,
                  max_neg && ike->half_open >= max_neg ? "max-in-negotiation-sa" : "max-sa");
         return;
@@ -334,21 +356,29 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
     struct ike_prop_list *props = malloc(sizeof *props);
     if (!sapl || !props) goto out;
     if ((r = ike_parse_sa(psa->body, psa->len, sapl))) {
+        /* A malformed SA payload: §2.21.1 answers INVALID_SYNTAX only inside an
+         * authenticated exchange; here the request is dropped (counted). */
         ike_drop(ike, r, remote, "SA payload");
         goto out;
     }
+    ike->st.proposals_skipped += (uint64_t)sapl->skipped;
     props->n = 0;
     ike->policy.ike_proposals(ike->policy.ctx, local->addr, props);
-    struct choice ch;
+    struct ike_choice ch;
     uint16_t alt = 0;
-    if (choose(sapl, props->p, props->n, IKE_PROTO_IKE, ke.group, &ch, &alt)) {
+    if (ike_choose(sapl, props->p, props->n, IKE_PROTO_IKE, ke.group, &ch, &alt)) {
         if (alt) {
             /* §1.3 / §2.7: tell the initiator which group we want. */
             uint8_t g[2] = {(uint8_t)(alt >> 8), (uint8_t)alt};
             ike->st.invalid_ke_sent++;
             init_notify(ike, local, remote, m, IKE_N_INVALID_KE_PAYLOAD, g, 2);
         } else {
-            ike_drop(ike, IKE_DROP_PROPOSAL, remote, "no proposal chosen");
+            ike->st.no_proposal_sent++;
+            if (IKE_DBG(error)) {
+                char ep[48];
+                ilog_debug("IKEv2-ERROR:Received Policies: no proposal of %d from %s acceptable",
+                           sapl->nprop, ike_ep_str(remote, ep, sizeof ep));
+            }
             init_notify(ike, local, remote, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
         }
         goto out;
@@ -358,8 +388,8 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
         goto out;
     }
 
-    /* RFC 5685 notifies and RFC 7427's hash list. */
-    bool redir_sup = false, redir_from = false;
+    /* RFC 5685 notifies, RFC 7427's hash list, RFC 7383's support. */
+    bool redir_sup = false, redir_from = false, frag_sup = false;
     uint8_t sig_hashes = 0;
     for (int i = 0; i < m->npl; i++) {
         struct ike_notify n;
@@ -367,6 +397,7 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
             continue;
         if (n.type == IKE_N_REDIRECT_SUPPORTED) redir_sup = true;
         if (n.type == IKE_N_REDIRECTED_FROM) redir_from = redir_sup = true;
+        if (n.type == IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) frag_sup = true;
         if (n.type == IKE_N_SIGNATURE_HASH_ALGORITHMS)
             for (size_t k = 0; k + 1 < n.len; k += 2)
                 if (n.data[k] == 0 && n.data[k + 1] < 8)
@@ -394,7 +425,7 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
         ike_drop(ike, IKE_DROP_KE, remote, "DH public value refused (RFC 6989)");
         goto out;
     }
-    struct ike_sa *sa = ike_sa_new(ike, local, remote, m->hdr.spi_i);
+    struct ike_sa *sa = ike_sa_new(ike, local, remote, m->hdr.spi_i, false, 0);
     if (!sa) {
         OPENSSL_cleanse(gir, sizeof gir);
         goto out;
@@ -402,6 +433,9 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
     sa->redirect_supported = redir_sup;
     sa->redirected_from = redir_from;
     sa->sig_hashes = sig_hashes;
+    /* RFC 7383 §2.3: fragmentation is used when both ends offer it. */
+    sa->frag_peer = frag_sup;
+    sa->frag_mtu = frag_sup ? g.frag_mtu : 0;
     sa->rx_next = 1;
     uint8_t nr[IKE_NONCE_LEN];
     ike_random(nr, sizeof nr);
@@ -445,7 +479,7 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
                         .flags = IKE_FLAG_RESPONSE,
                         .msgid = 0};
     ikew_hdr(&w, &h);
-    put_choice(&w, IKE_PROTO_IKE, &ch, NULL, 0);
+    ike_put_choice(&w, IKE_PROTO_IKE, &ch, NULL, 0);
     ikew_ke(&w, ch.dh, pub, publen);
     ikew_nonce(&w, nr, sizeof nr);
     if (saw_src || saw_dst) {
@@ -463,18 +497,19 @@ void ike_handle_init(struct ike *ike, const struct ike_ep *local, const struct i
         static const uint8_t ours[] = {0, 2, 0, 3, 0, 4};
         ikew_notify(&w, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, ours, sizeof ours);
     }
+    if (sa->frag_mtu) ikew_notify(&w, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
     size_t n = ikew_finish(&w);
     if (!n) {
         ike_sa_destroy(sa, "response too large");
         goto out;
     }
-    sa->ni = dup_bytes(ni, nilen);
+    sa->ni = ike_dup_bytes(ni, nilen);
     sa->nilen = nilen;
-    sa->nr = dup_bytes(nr, sizeof nr);
+    sa->nr = ike_dup_bytes(nr, sizeof nr);
     sa->nrlen = sizeof nr;
-    sa->init_req = dup_bytes(m->raw, m->rawlen);
+    sa->init_req = ike_dup_bytes(m->raw, m->rawlen);
     sa->init_req_len = m->rawlen;
-    sa->init_resp = dup_bytes(ike->txbuf, n);
+    sa->init_resp = ike_dup_bytes(ike->txbuf, n);
     sa->init_resp_len = n;
     OPENSSL_cleanse(nr, sizeof nr);
     if (!sa->ni || !sa->nr || !sa->init_req || !sa->init_resp) {
@@ -496,9 +531,8 @@ out:
 
 /* ---- protected messages ---- */
 
-/* Start a protected message of ours (a response to msgid, or a request). */
-static void msg_begin(struct ike_sa *sa, struct ike_wbuf *w, uint8_t exchange, bool response,
-                      uint32_t msgid)
+void ike_msg_begin(struct ike_sa *sa, struct ike_wbuf *w, uint8_t exchange, bool response,
+                   uint32_t msgid)
 {
     struct ike *ike = sa->ike;
     ikew_init(w, ike->txbuf, sizeof ike->txbuf);
@@ -506,66 +540,65 @@ static void msg_begin(struct ike_sa *sa, struct ike_wbuf *w, uint8_t exchange, b
                         .spi_r = sa->spi_r,
                         .major = 2,
                         .exchange = exchange,
-                        .flags = response ? IKE_FLAG_RESPONSE : 0,
+                        .flags = (uint8_t)((response ? IKE_FLAG_RESPONSE : 0) |
+                                           (sa->initiator ? IKE_FLAG_INITIATOR : 0)),
                         .msgid = msgid};
     ikew_hdr(w, &h);
     ikew_sk_begin(w, ike_suite_iv_len(&sa->keys.suite));
 }
 
-/* Close, encrypt and send; responses are cached for retransmissions, requests kept for our
- * own retransmits. Returns false if the message could not be built. */
-static bool msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
+/* The debug line of a message of ours, summarised before encryption (the inner chain is
+ * still plaintext in ike->txbuf). */
+static void dbg_out(struct ike_sa *sa, size_t n)
+{
+    struct ike *ike = sa->ike;
+    struct ike_msg *mm = malloc(sizeof *mm);
+    struct ike_pl *in = malloc(sizeof(struct ike_pl) * IKE_MAX_PAYLOADS);
+    uint8_t crit;
+    int nin = 0;
+    if (mm && in && !ike_msg_parse(ike->txbuf, n, mm, &crit) && mm->sk >= 0) {
+        size_t ivl = ike_suite_iv_len(&sa->keys.suite), icv = ike_suite_icv_len(&sa->keys.suite);
+        const uint8_t *b = mm->pl[mm->sk].body + ivl;
+        size_t bl = mm->pl[mm->sk].len - ivl - icv;
+        size_t pad = bl ? b[bl - 1] : 0;
+        if (pad + 1 <= bl &&
+            !ike_payloads_walk(mm->sk_next, b, bl - pad - 1, in, IKE_MAX_PAYLOADS, &nin, &crit))
+            ike_dbg_msg(ike, true, &sa->remote, mm, in, nin);
+    }
+    free(mm);
+    free(in);
+}
+
+bool ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 {
     struct ike *ike = sa->ike;
     size_t sk_off = w->sk_off;
     ikew_sk_end(w, ike_suite_block(&sa->keys.suite), ike_suite_icv_len(&sa->keys.suite));
     size_t n = ikew_finish(w);
     if (!n) return false;
-    if (IKE_DBG(packet)) {
-        /* Summarise before encryption: the inner chain is still plaintext. */
-        struct ike_msg *mm = malloc(sizeof *mm);
-        struct ike_pl *in = malloc(sizeof(struct ike_pl) * IKE_MAX_PAYLOADS);
-        uint8_t crit;
-        int nin = 0;
-        if (mm && in && !ike_msg_parse(ike->txbuf, n, mm, &crit) && mm->sk >= 0) {
-            size_t ivl = ike_suite_iv_len(&sa->keys.suite),
-                   icv = ike_suite_icv_len(&sa->keys.suite);
-            const uint8_t *b = mm->pl[mm->sk].body + ivl;
-            size_t bl = mm->pl[mm->sk].len - ivl - icv;
-            size_t pad = bl ? b[bl - 1] : 0;
-            if (pad + 1 <= bl &&
-                !ike_payloads_walk(mm->sk_next, b, bl - pad - 1, in, IKE_MAX_PAYLOADS, &nin, &crit))
-                ike_dbg_msg(ike, true, &sa->remote, mm, in, nin);
-        }
-        free(mm);
-        free(in);
+    if (IKE_DBG(packet)) dbg_out(sa, n);
+    struct ike_dgrams *d = response ? &sa->last_resp : &sa->req;
+    ike_dgrams_clear(d);
+    if (!ike_seal_out(sa, n, sk_off, d)) {
+        ike_dgrams_clear(d);
+        return false;
     }
-    if (ike_sk_seal(&sa->keys, false, ++sa->iv_counter, ike->txbuf, n, sk_off)) return false;
-    uint8_t *copy = dup_bytes(ike->txbuf, n);
-    if (!copy) return false;
-    if (response) {
-        free(sa->last_resp);
-        sa->last_resp = copy;
-        sa->last_resp_len = n;
-    } else {
-        free(sa->req);
-        sa->req = copy;
-        sa->req_len = n;
+    if (!response) {
         sa->req_tries = 1;
         sa->req_due = loop_now(ike->loop) + IKE_RETRANSMIT_MS;
         ike_sa_arm(sa);
     }
-    ike_send_raw(ike, &sa->local, &sa->remote, copy, n);
+    ike_dgrams_send(ike, d, &sa->local, &sa->remote);
     return true;
 }
 
-/* An error notify as the whole (protected) response. */
-static void respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type)
+void ike_respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+                        const uint8_t *data, size_t len)
 {
     struct ike_wbuf w;
-    msg_begin(sa, &w, m->hdr.exchange, true, m->hdr.msgid);
-    ikew_notify(&w, 0, NULL, 0, type, NULL, 0);
-    msg_send(sa, &w, true);
+    ike_msg_begin(sa, &w, m->hdr.exchange, true, m->hdr.msgid);
+    ikew_notify(&w, 0, NULL, 0, type, data, len);
+    ike_msg_send(sa, &w, true);
 }
 
 static void id_text(uint8_t type, const uint8_t *d, size_t len, char *out, size_t cap)
@@ -595,224 +628,9 @@ static void id_text(uint8_t type, const uint8_t *d, size_t len, char *out, size_
     snprintf(out, cap, "(id type %u, %zu bytes)", type, len);
 }
 
-/* ---- traffic selectors (§2.9) ---- */
-
-static uint32_t ts_lo(const struct ike_ts *t)
-{
-    uint32_t v;
-    memcpy(&v, t->saddr, 4);
-    return ntohl(v);
-}
-static uint32_t ts_hi(const struct ike_ts *t)
-{
-    uint32_t v;
-    memcpy(&v, t->eaddr, 4);
-    return ntohl(v);
-}
-
-static void ts_set_range(struct ike_ts *t, uint32_t lo, uint32_t hi)
-{
-    uint32_t a = htonl(lo), b = htonl(hi);
-    memcpy(t->saddr, &a, 4);
-    memcpy(t->eaddr, &b, 4);
-}
-
-/* Keep the IPv4 selectors (this gateway's data plane is IPv4); with a pool address the
- * initiator's side narrows to that address (§2.9, RFC 7296 §3.15.4's example). */
-static int narrow(const struct ike_ts_set *in, uint32_t only_addr, struct ike_ts_set *out)
-{
-    out->n = 0;
-    for (int i = 0; i < in->n; i++) {
-        const struct ike_ts *t = &in->ts[i];
-        if (t->type != IKE_TS_IPV4_ADDR_RANGE || ts_lo(t) > ts_hi(t) || t->sport > t->eport)
-            continue;
-        struct ike_ts n = *t;
-        if (only_addr) {
-            uint32_t a = ntohl(only_addr);
-            if (a < ts_lo(t) || a > ts_hi(t)) continue;
-            ts_set_range(&n, a, a);
-        }
-        out->ts[out->n++] = n;
-        if (only_addr) break; /* one selector for the address */
-    }
-    return out->n ? 0 : -1;
-}
-
-/* What a CHILD_SA keeps of its (narrowed, IPv4) selectors. */
-static void ts_keep(const struct ike_ts_set *in, struct ike_child_ts *out)
-{
-    out->n = 0;
-    for (int i = 0; i < in->n && out->n < IKE_CHILD_MAX_TS; i++) {
-        const struct ike_ts *t = &in->ts[i];
-        out->ts[out->n++] = (struct ike_ts4){ts_lo(t), ts_hi(t), t->sport, t->eport, t->ipproto};
-    }
-}
-
-/* ---- CHILD_SA ---- */
-
-struct child_req {
-    const struct ike_sa_pl *sa;
-    struct ike_ts_set tsi, tsr;
-    uint16_t ke_group;
-    const uint8_t *ke;
-    size_t ke_len;
-};
-
-/* Negotiate and install one CHILD_SA; appends SA (+KE) + TSi + TSr to w on success.
- * Returns 0, or the notify type to answer with. */
-static uint16_t child_create(struct ike_sa *sa, const struct child_req *cr, const uint8_t *ni,
-                             size_t nilen, const uint8_t *nr, size_t nrlen,
-                             const struct ike_prop_cfg *esp, int nesp, uint32_t lifetime,
-                             struct ike_wbuf *w, bool with_nonce, struct ike_child **made)
-{
-    struct ike *ike = sa->ike;
-    struct choice ch;
-    uint16_t alt = 0;
-    if (choose(cr->sa, esp, nesp, IKE_PROTO_ESP, cr->ke_group, &ch, &alt)) {
-        ike->st.child_failed++;
-        if (alt && cr->ke_group) return IKE_N_INVALID_KE_PAYLOAD;
-        return IKE_N_NO_PROPOSAL_CHOSEN;
-    }
-    struct ike_ts_set *ti = malloc(sizeof *ti), *tr = malloc(sizeof *tr);
-    struct ike_child *c = calloc(1, sizeof *c);
-    uint16_t err = 0;
-    if (!ti || !tr || !c) {
-        err = IKE_N_TEMPORARY_FAILURE;
-        goto fail;
-    }
-    if (narrow(&cr->tsi, sa->vip, ti) || narrow(&cr->tsr, 0, tr)) {
-        err = IKE_N_TS_UNACCEPTABLE;
-        goto fail;
-    }
-    /* PFS (§1.3.1): a fresh DH for this CHILD_SA. */
-    uint8_t gir[IKE_MAX_DH_LEN], pub[IKE_MAX_DH_LEN];
-    size_t girlen = 0, publen = 0;
-    if (ch.dh) {
-        struct ike_dh *dh = ike_dh_new(ch.dh);
-        if (dh && cr->ke_len == ike_dh_pub_len(ch.dh))
-            girlen = ike_dh_shared(dh, cr->ke, cr->ke_len, gir, sizeof gir);
-        if (girlen) publen = ike_dh_public(dh, pub, sizeof pub);
-        ike_dh_free(dh);
-        if (!girlen || !publen) {
-            err = IKE_N_NO_PROPOSAL_CHOSEN;
-            goto fail;
-        }
-    }
-    struct ike_child_kernel *k = &c->k;
-    k->local = sa->local;
-    k->remote = sa->remote;
-    k->encap = sa->nat_local || sa->nat_remote;
-    memcpy(&k->spi_out, ch.spi, 4);
-    k->spi_out = ntohl(k->spi_out);
-    k->reqid = ike->next_reqid++;
-    if (ike->next_reqid >= IKE_REQID_BASE + IKE_REQID_COUNT) ike->next_reqid = IKE_REQID_BASE;
-    k->encr = ch.encr, k->keylen = ch.keylen, k->integ = ch.integ;
-    ts_keep(tr, &k->ts_local);
-    ts_keep(ti, &k->ts_remote);
-    k->vtemplate = sa->vtemplate;
-    k->client_ip = sa->vip;
-    k->lifetime_s = lifetime;
-    /* The CHILD_SA has no PRF of its own; the IKE SA's keeps the suite valid. */
-    struct ike_suite s = {ch.encr, ch.keylen, ch.integ, sa->keys.suite.prf, 0};
-    k->enc_key_len = ike_suite_enc_key_len(&s);
-    k->integ_key_len = ike_suite_integ_key_len(&s);
-    if (ike->has_kernel) {
-        int rc =
-            ike->kernel.alloc_spi(ike->kernel.ctx, &sa->local, &sa->remote, k->reqid, &k->spi_in);
-        if (rc) {
-            char ep[48];
-            ilog(LOG_SEV_ERRORS, "CRYPTO", "IPSEC_SPI_FAILED",
-                 "Kernel refused an SPI for peer %s: %s", ike_ep_str(&sa->remote, ep, sizeof ep),
-                 strerror(-rc));
-            err = IKE_N_NO_PROPOSAL_CHOSEN;
-            goto fail;
-        }
-    } else {
-        do {
-            ike_random(&k->spi_in, 4);
-        } while (k->spi_in < 256); /* RFC 4303 §2.1: 1-255 are reserved */
-    }
-    /* §2.17: i->r encryption, i->r integrity, r->i encryption, r->i integrity. */
-    size_t kl = k->enc_key_len + k->integ_key_len;
-    uint8_t keymat[2 * (IKE_MAX_KEY_LEN + IKE_MAX_PRF_LEN)];
-    if (ike_derive_child_keymat(&sa->keys, girlen ? gir : NULL, girlen, ni, nilen, nr, nrlen,
-                                keymat, 2 * kl)) {
-        err = IKE_N_TEMPORARY_FAILURE;
-        goto fail;
-    }
-    OPENSSL_cleanse(gir, sizeof gir);
-    if (ike->has_kernel) {
-        k->key_in = keymat;
-        k->key_out = keymat + kl;
-        int rc = ike->kernel.add_child(ike->kernel.ctx, k);
-        k->key_in = k->key_out = NULL;
-        OPENSSL_cleanse(keymat, sizeof keymat);
-        if (rc) {
-            char ep[48];
-            ilog(LOG_SEV_ERRORS, "CRYPTO", "IPSEC_SA_INSTALL_FAILED",
-                 "Kernel refused the IPsec SAs for peer %s (SPI in 0x%08X out 0x%08X, %s): %s",
-                 ike_ep_str(&sa->remote, ep, sizeof ep), k->spi_in, k->spi_out,
-                 ike_encr_name(k->encr), strerror(-rc));
-            err = IKE_N_NO_PROPOSAL_CHOSEN;
-            goto fail;
-        }
-        c->installed = true;
-    }
-    OPENSSL_cleanse(keymat, sizeof keymat);
-    c->created = loop_now(ike->loop);
-    c->created_wall = time(NULL);
-    c->dh = ch.dh;
-    c->next = sa->children;
-    sa->children = c;
-    ike->nchildren++;
-    ike->st.child_up++;
-    uint32_t spi_be = htonl(k->spi_in);
-    put_choice(w, IKE_PROTO_ESP, &ch, (const uint8_t *)&spi_be, 4);
-    if (with_nonce) ikew_nonce(w, nr, nrlen);
-    if (ch.dh) ikew_ke(w, ch.dh, pub, publen);
-    ikew_ts(w, IKE_PL_TSI, ti);
-    ikew_ts(w, IKE_PL_TSR, tr);
-    if (made) *made = c;
-    free(ti);
-    free(tr);
-    return 0;
-fail:
-    ike->st.child_failed++;
-    OPENSSL_cleanse(gir, sizeof gir);
-    if (c) {
-        OPENSSL_cleanse(c, sizeof *c);
-        free(c);
-    }
-    free(ti);
-    free(tr);
-    return err;
-}
-
-static int child_req_parse(const struct ike_pl *pl, int npl, struct child_req *cr,
-                           struct ike_sa_pl *sabuf)
-{
-    const struct ike_pl *psa = ike_pl_find(pl, npl, IKE_PL_SA);
-    const struct ike_pl *pti = ike_pl_find(pl, npl, IKE_PL_TSI);
-    const struct ike_pl *ptr = ike_pl_find(pl, npl, IKE_PL_TSR);
-    if (!psa || !pti || !ptr) return -1;
-    if (ike_parse_sa(psa->body, psa->len, sabuf) || ike_parse_ts(pti->body, pti->len, &cr->tsi) ||
-        ike_parse_ts(ptr->body, ptr->len, &cr->tsr))
-        return -2;
-    cr->sa = sabuf;
-    const struct ike_pl *pke = ike_pl_find(pl, npl, IKE_PL_KE);
-    if (pke) {
-        struct ike_ke ke;
-        if (ike_parse_ke(pke->body, pke->len, &ke)) return -2;
-        cr->ke_group = ke.group;
-        cr->ke = ke.data;
-        cr->ke_len = ke.len;
-    }
-    return 0;
-}
-
 /* ---- IKE_AUTH ---- */
 
-static void establish(struct ike_sa *sa)
+void ike_establish(struct ike_sa *sa)
 {
     struct ike *ike = sa->ike;
     char ep[48];
@@ -823,6 +641,9 @@ static void establish(struct ike_sa *sa)
     ike_sa_drop_i(sa);
     int64_t now = loop_now(ike->loop);
     sa->expires = now + (int64_t)sa->lifetime * 1000;
+    /* IOS rekeys an IKE SA before its lifetime whichever side it is; a client that rekeys
+     * first (strongSwan does at 4 h) replaces this SA before the moment comes. */
+    sa->rekey_at = now + ike_soft_lifetime_ms(sa->lifetime);
     if (sa->dpd != IKE_DPD_OFF && sa->dpd_interval)
         sa->dpd_due = now + (int64_t)sa->dpd_interval * 1000;
     if (sa->nat_local && sa->nat_keepalive)
@@ -831,6 +652,36 @@ static void establish(struct ike_sa *sa)
     ilog(LOG_SEV_NOTIFICATIONS, "CRYPTO", "IKEV2_SESSION_STATUS",
          "Crypto tunnel v2 is UP. Peer %s Id: %s", ike_ep_str(&sa->remote, ep, sizeof ep),
          sa->peer_id);
+}
+
+void ike_sa_inherit(struct ike_sa *ns, struct ike_sa *sa)
+{
+    ns->natt = sa->natt;
+    ns->nat_local = sa->nat_local, ns->nat_remote = sa->nat_remote;
+    ns->redirect_supported = sa->redirect_supported;
+    ns->redirected_from = sa->redirected_from;
+    ns->frag_peer = sa->frag_peer, ns->frag_mtu = sa->frag_mtu;
+    ns->psk_shared = sa->psk_shared;
+    ns->sig_hashes = sa->sig_hashes;
+    ns->profile = sa->profile;
+    memcpy(ns->peer_id, sa->peer_id, sizeof ns->peer_id);
+    ns->local_id = sa->local_id;
+    ns->pool = sa->pool;
+    ns->vip = sa->vip;
+    sa->vip = 0; /* the address moves with the session */
+    ns->dpd = sa->dpd, ns->dpd_interval = sa->dpd_interval, ns->dpd_retry = sa->dpd_retry;
+    ns->nat_keepalive = sa->nat_keepalive;
+    ns->auth_local = sa->auth_local, ns->auth_remote = sa->auth_remote;
+    ns->vtemplate = sa->vtemplate;
+    /* The children (and their place in the reqid table: the key does not change). */
+    struct ike_child **tail = &ns->children;
+    while (*tail) tail = &(*tail)->next;
+    *tail = sa->children;
+    sa->children = NULL;
+    for (struct ike_child *c = ns->children; c; c = c->next) c->sa = ns;
+    ns->lifetime = sa->lifetime;
+    ns->rx_next = 0;
+    ike_establish(ns);
 }
 
 /* §2.15: <signed octets> for the peer's or our AUTH. */
@@ -850,11 +701,61 @@ static void auth_fail(struct ike_sa *sa, const struct ike_msg *m, const char *wh
     ike->st.sa_failed_auth++;
     ilog(LOG_SEV_WARNINGS, "IKEV2", "AUTH_FAILED", "Authentication of peer %s (Id: %s) failed: %s",
          ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id[0] ? sa->peer_id : "unknown", why);
-    respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED);
+    ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
     /* The SA stays half-open only to answer a retransmission; it times out. */
     sa->expires = loop_now(ike->loop) + 5000;
     sa->rx_next = 2;
     ike_sa_arm(sa);
+}
+
+/* §3.15.1: the CP reply: the pool address, netmask, DNS, split routes, domain. */
+static void write_cp_reply(struct ike_wbuf *w, const struct ike_sa *sa,
+                           const struct ike_profile_view *v)
+{
+    struct ike_cp rep = {.cfg_type = IKE_CFG_REPLY};
+    uint8_t vals[IKE_MAX_CP_ATTRS][8];
+    int nv = 0;
+    if (sa->vip) {
+        memcpy(vals[nv], &sa->vip, 4);
+        rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_ADDRESS, 4, vals[nv++]};
+    }
+    if (v->netmask) {
+        memcpy(vals[nv], &v->netmask, 4);
+        rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_NETMASK, 4, vals[nv++]};
+    }
+    for (int i = 0; i < 2; i++)
+        if (v->dns[i]) {
+            memcpy(vals[nv], &v->dns[i], 4);
+            rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_DNS, 4, vals[nv++]};
+        }
+    for (int i = 0; i < v->nroutes && nv < IKE_MAX_CP_ATTRS && rep.nattr < IKE_MAX_CP_ATTRS; i++) {
+        memcpy(vals[nv], &v->routes[i].addr, 4);
+        memcpy(vals[nv] + 4, &v->routes[i].mask, 4);
+        rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_SUBNET, 8, vals[nv++]};
+    }
+    if (v->def_domain[0] && rep.nattr < IKE_MAX_CP_ATTRS)
+        rep.a[rep.nattr++] =
+            (struct ike_cp_attr){IKE_CA_INTERNAL_DNS_DOMAIN, (uint16_t)strlen(v->def_domain),
+                                 (const uint8_t *)v->def_domain};
+    ikew_cp(w, &rep);
+}
+
+/* §2.4 INITIAL_CONTACT from the peer of sa (authenticated): the IKE SAs of the same identity
+ * pair are stale and go, silently (the peer has forgotten them), with their CHILD_SAs and
+ * addresses. When the identity may be shared by many clients (sa->psk_shared), only those
+ * from the same address go: a group key must not let one client end the others' sessions. */
+static void initial_contact(struct ike_sa *sa)
+{
+    struct ike *ike = sa->ike;
+    struct ike_sa *o = ike->first, *nx;
+    for (; o; o = nx) {
+        nx = o->next;
+        if (o == sa || (o->state != SA_ESTABLISHED && o->state != SA_REKEYED)) continue;
+        if (strcmp(o->peer_id, sa->peer_id) || strcmp(o->local_id, sa->local_id)) continue;
+        if (sa->psk_shared && o->remote.addr != sa->remote.addr) continue;
+        ike->st.initial_contact_deleted++;
+        ike_sa_destroy(o, "replaced (INITIAL_CONTACT)");
+    }
 }
 
 static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *pl,
@@ -868,7 +769,7 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
     struct ike_auth au;
     if (!pid || ike_parse_id(pid->body, pid->len, &idi)) {
         ike_drop(ike, IKE_DROP_MISSING, &sa->remote, "IKE_AUTH without IDi");
-        respond_notify(sa, m, IKE_N_INVALID_SYNTAX);
+        ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
         sa->rx_next = 2;
         return;
     }
@@ -945,12 +846,17 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
                                          : "rsa-sig not allowed by profile");
             goto out;
         }
-        if (!v->trustpoint) {
+        if (!v->ntrustpoints) {
             auth_fail(sa, m, "no trustpoint to verify the certificate");
             goto out;
         }
-        if (ike_auth_verify_chain(v->trustpoint, peer_cert, certs + 1, certlens + 1, ncert - 1,
-                                  time(NULL), why, sizeof why)) {
+        /* Every verify trustpoint of the profile is tried, in the configured order (IOS). */
+        bool chain_ok = false;
+        time_t now = time(NULL);
+        for (int t = 0; t < v->ntrustpoints && !chain_ok; t++)
+            chain_ok = !ike_auth_verify_chain(v->trustpoints[t], peer_cert, certs + 1, certlens + 1,
+                                              ncert - 1, now, why, sizeof why);
+        if (!chain_ok) {
             auth_fail(sa, m, why);
             goto out;
         }
@@ -1023,7 +929,7 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
                            &target) &&
         target != sa->local.addr) {
         struct ike_wbuf w;
-        msg_begin(sa, &w, IKE_AUTH, true, m->hdr.msgid);
+        ike_msg_begin(sa, &w, IKE_AUTH, true, m->hdr.msgid);
         ikew_id(&w, IKE_PL_IDR, idbody[0], idbody + 4, idlen);
         if (v->auth_local != IKE_AM_PSK) {
             uint8_t cert[8192];
@@ -1037,7 +943,7 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
         size_t dl = ike_redirect_data(&rd, data, sizeof data);
         ikew_notify(&w, 0, NULL, 0, IKE_N_REDIRECT, data, dl);
         sa->rx_next = m->hdr.msgid + 1;
-        if (msg_send(sa, &w, true)) {
+        if (ike_msg_send(sa, &w, true)) {
             char ep[48], t[INET_ADDRSTRLEN];
             ike->st.redirects++;
             sa->redirected_away = true;
@@ -1058,9 +964,70 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
     sa->dpd_interval = v->dpd_interval;
     sa->dpd_retry = v->dpd_retry;
     sa->nat_keepalive = v->nat_keepalive;
+    sa->psk_shared = (sa->auth_remote == IKE_AM_PSK && v->psk_shared) || idi.type == IKE_ID_KEY_ID;
+
+    /* §2.4: INITIAL_CONTACT says the peer holds no other SA with us: older ones of the same
+     * identities are left from before its restart. They go before the pool is asked, so the
+     * client gets its address back. */
+    struct ike_notify icn;
+    if (ike_notify_find(pl, npl, IKE_N_INITIAL_CONTACT, &icn)) initial_contact(sa);
+
+    /* §3.15: configuration payload. */
+    const struct ike_pl *pcp = ike_pl_find(pl, npl, IKE_PL_CP);
+    struct ike_cp cp;
+    bool cp_req = false, cp_failed = false;
+    if (pcp && !ike_parse_cp(pcp->body, pcp->len, &cp) && cp.cfg_type == IKE_CFG_REQUEST) {
+        cp_req = true;
+        bool want_addr = false;
+        for (int i = 0; i < cp.nattr; i++)
+            if (cp.a[i].type == IKE_CA_INTERNAL_IP4_ADDRESS) want_addr = true;
+        if (want_addr &&
+            (!sa->pool[0] || !ike->policy.pool_alloc ||
+             ike->policy.pool_alloc(ike->policy.ctx, sa->pool, sa->peer_id, &sa->vip))) {
+            char ep[48];
+            ilog(LOG_SEV_WARNINGS, "IKEV2", "POOL_FAILED",
+                 "No address for peer %s (Id: %s) from pool %s",
+                 ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id,
+                 sa->pool[0] ? sa->pool : "(none configured)");
+            sa->vip = 0;
+            cp_failed = true;
+        }
+    }
+
+    /* The first CHILD_SA (§1.2), negotiated before the answer is written: its outcome decides
+     * whether the address stays. A failure leaves the IKE SA up (§1.2 last paragraph). */
+    struct ike_child_req cr = {0};
+    struct ike_sa_pl *sabuf = malloc(sizeof *sabuf);
+    struct ike_child_out *co = malloc(sizeof *co);
+    int prc = sabuf && co ? ike_child_req_parse(pl, npl, &cr, sabuf) : -2;
+    uint16_t child_err = 0;
+    if (prc == 0 && cp_failed) {
+        child_err = IKE_N_INTERNAL_ADDRESS_FAILURE;
+        ike->st.addr_failure_sent++;
+        ike->st.child_failed++;
+    } else if (prc == 0) {
+        ike->st.proposals_skipped += (uint64_t)sabuf->skipped;
+        cr.ke_group = 0; /* no KE in IKE_AUTH: any DH in the ESP proposal is ignored */
+        struct ike_prop_cfg *esp = v->esp.p;
+        for (int i = 0; i < v->esp.n; i++) esp[i].ndh = 0;
+        child_err = ike_child_respond(sa, &cr, sa->ni, sa->nilen, sa->nr, sa->nrlen, esp, v->esp.n,
+                                      v->child_lifetime, v->child_lifetime_kb, NULL, NULL, co);
+        if (child_err == IKE_N_NO_PROPOSAL_CHOSEN) ike->st.no_proposal_sent++;
+        if (child_err == IKE_N_TS_UNACCEPTABLE) ike->st.ts_unacceptable_sent++;
+        if (child_err == IKE_N_TEMPORARY_FAILURE) ike->st.temp_failure_sent++;
+    } else if (prc == -2) {
+        child_err = IKE_N_INVALID_SYNTAX;
+    }
+    /* Leases follow children: an IKE SA whose CHILD_SA failed gives its address back (the
+     * client, Windows among them, then closes the IKE SA; a new CHILD_SA later gets none). */
+    if (child_err && sa->vip) {
+        ike->policy.pool_release(ike->policy.ctx, sa->pool, sa->vip);
+        sa->vip = 0;
+        ike->st.leases_released_childless++;
+    }
 
     struct ike_wbuf w;
-    msg_begin(sa, &w, IKE_AUTH, true, m->hdr.msgid);
+    ike_msg_begin(sa, &w, IKE_AUTH, true, m->hdr.msgid);
     ikew_id(&w, IKE_PL_IDR, idbody[0], idbody + 4, idlen);
     if (v->auth_local != IKE_AM_PSK) {
         uint8_t cert[8192];
@@ -1068,88 +1035,20 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
         if (cl) ikew_cert(&w, IKE_PL_CERT, IKE_CERT_X509_SIG, cert, cl);
     }
     ikew_auth(&w, method, authdata, alen);
-
-    /* §3.15: configuration payload. */
-    const struct ike_pl *pcp = ike_pl_find(pl, npl, IKE_PL_CP);
-    struct ike_cp cp;
-    bool cp_failed = false;
-    if (pcp && !ike_parse_cp(pcp->body, pcp->len, &cp) && cp.cfg_type == IKE_CFG_REQUEST) {
-        bool want_addr = false;
-        for (int i = 0; i < cp.nattr; i++)
-            if (cp.a[i].type == IKE_CA_INTERNAL_IP4_ADDRESS) want_addr = true;
-        if (want_addr) {
-            if (!sa->pool[0] || !ike->policy.pool_alloc ||
-                ike->policy.pool_alloc(ike->policy.ctx, sa->pool, sa->peer_id, &sa->vip)) {
-                char ep[48];
-                ilog(LOG_SEV_WARNINGS, "IKEV2", "POOL_FAILED",
-                     "No address for peer %s (Id: %s) from pool %s",
-                     ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id,
-                     sa->pool[0] ? sa->pool : "(none configured)");
-                sa->vip = 0;
-                cp_failed = true;
-            }
-        }
-        if (!cp_failed) {
-            struct ike_cp rep = {.cfg_type = IKE_CFG_REPLY};
-            uint8_t vals[IKE_MAX_CP_ATTRS][8];
-            int nv = 0;
-            if (sa->vip) {
-                memcpy(vals[nv], &sa->vip, 4);
-                rep.a[rep.nattr++] =
-                    (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_ADDRESS, 4, vals[nv++]};
-            }
-            if (v->netmask) {
-                memcpy(vals[nv], &v->netmask, 4);
-                rep.a[rep.nattr++] =
-                    (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_NETMASK, 4, vals[nv++]};
-            }
-            for (int i = 0; i < 2; i++)
-                if (v->dns[i]) {
-                    memcpy(vals[nv], &v->dns[i], 4);
-                    rep.a[rep.nattr++] =
-                        (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_DNS, 4, vals[nv++]};
-                }
-            for (int i = 0; i < v->nroutes && nv < IKE_MAX_CP_ATTRS && rep.nattr < IKE_MAX_CP_ATTRS;
-                 i++) {
-                memcpy(vals[nv], &v->routes[i].addr, 4);
-                memcpy(vals[nv] + 4, &v->routes[i].mask, 4);
-                rep.a[rep.nattr++] =
-                    (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_SUBNET, 8, vals[nv++]};
-            }
-            if (v->def_domain[0] && rep.nattr < IKE_MAX_CP_ATTRS)
-                rep.a[rep.nattr++] = (struct ike_cp_attr){IKE_CA_INTERNAL_DNS_DOMAIN,
-                                                          (uint16_t)strlen(v->def_domain),
-                                                          (const uint8_t *)v->def_domain};
-            ikew_cp(&w, &rep);
-        }
-    }
-
-    /* The first CHILD_SA (§1.2). A failure leaves the IKE SA up (§1.2 last paragraph). */
-    struct child_req cr = {0};
-    struct ike_sa_pl *sabuf = malloc(sizeof *sabuf);
-    int prc = sabuf ? child_req_parse(pl, npl, &cr, sabuf) : -2;
-    if (prc == 0 && cp_failed) {
-        ikew_notify(&w, 0, NULL, 0, IKE_N_INTERNAL_ADDRESS_FAILURE, NULL, 0);
-        ike->st.child_failed++;
-    } else if (prc == 0) {
-        cr.ke_group = 0; /* no KE in IKE_AUTH: any DH in the ESP proposal is ignored */
-        struct ike_prop_cfg *esp = v->esp.p;
-        for (int i = 0; i < v->esp.n; i++) esp[i].ndh = 0;
-        uint16_t err = child_create(sa, &cr, sa->ni, sa->nilen, sa->nr, sa->nrlen, esp, v->esp.n,
-                                    v->child_lifetime, &w, false, NULL);
-        if (err) ikew_notify(&w, 0, NULL, 0, err, NULL, 0);
-        /* Keep the ESP proposals for later CREATE_CHILD_SA exchanges. */
-    } else if (prc == -2) {
-        ikew_notify(&w, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
-    }
+    if (cp_req && !child_err) write_cp_reply(&w, sa, v);
+    if (child_err)
+        ikew_notify(&w, 0, NULL, 0, child_err, NULL, 0);
+    else if (prc == 0)
+        ike_child_write(&w, co, NULL, 0);
     free(sabuf);
+    free(co);
     sa->rx_next = m->hdr.msgid + 1;
     sa->lifetime = v->lifetime ? v->lifetime : 86400;
-    if (!msg_send(sa, &w, true)) {
+    if (!ike_msg_send(sa, &w, true)) {
         ike_sa_destroy(sa, "IKE_AUTH response too large");
         goto out;
     }
-    establish(sa);
+    ike_establish(sa);
     /* The IKE_SA_INIT material was needed for AUTH and the first CHILD_SA only. */
     OPENSSL_cleanse(sa->ni, sa->nilen);
     OPENSSL_cleanse(sa->nr, sa->nrlen);
@@ -1165,218 +1064,6 @@ out:
     if (v) OPENSSL_cleanse(v, sizeof *v);
     free(v);
     ike_auth_cert_free(peer_cert);
-}
-
-/* ---- CREATE_CHILD_SA ---- */
-
-static struct ike_child *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
-{
-    for (struct ike_child *c = sa->children; c; c = c->next)
-        if (c->k.spi_out == spi) return c;
-    return NULL;
-}
-
-/* §2.18: rekey of the IKE SA itself. */
-static void rekey_ike(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *pl, int npl,
-                      const struct ike_sa_pl *sapl, const uint8_t *ni, size_t nilen)
-{
-    struct ike *ike = sa->ike;
-    const struct ike_pl *pke = ike_pl_find(pl, npl, IKE_PL_KE);
-    struct ike_ke ke;
-    if (!pke || ike_parse_ke(pke->body, pke->len, &ke)) {
-        respond_notify(sa, m, IKE_N_INVALID_SYNTAX);
-        return;
-    }
-    struct ike_prop_list *props = malloc(sizeof *props);
-    if (!props) return;
-    props->n = 0;
-    ike->policy.ike_proposals(ike->policy.ctx, sa->local.addr, props);
-    struct choice ch;
-    uint16_t alt = 0;
-    int rc = choose(sapl, props->p, props->n, IKE_PROTO_IKE, ke.group, &ch, &alt);
-    free(props);
-    if (rc || ch.spi_size != 8) {
-        if (alt) {
-            struct ike_wbuf w;
-            uint8_t g[2] = {(uint8_t)(alt >> 8), (uint8_t)alt};
-            msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
-            ikew_notify(&w, 0, NULL, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
-            msg_send(sa, &w, true);
-        } else {
-            respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN);
-        }
-        return;
-    }
-    struct ike_dh *dh = ike_dh_new(ch.dh);
-    uint8_t gir[IKE_MAX_DH_LEN], pub[IKE_MAX_DH_LEN];
-    size_t girlen = dh && ke.len == ike_dh_pub_len(ch.dh)
-                        ? ike_dh_shared(dh, ke.data, ke.len, gir, sizeof gir)
-                        : 0;
-    size_t publen = girlen ? ike_dh_public(dh, pub, sizeof pub) : 0;
-    ike_dh_free(dh);
-    if (!publen) {
-        respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN);
-        return;
-    }
-    uint64_t new_spi_i = 0;
-    for (int i = 0; i < 8; i++) new_spi_i = new_spi_i << 8 | ch.spi[i];
-    struct ike_sa *ns = ike_sa_new(ike, &sa->local, &sa->remote, new_spi_i);
-    if (!ns) {
-        OPENSSL_cleanse(gir, sizeof gir);
-        respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE);
-        return;
-    }
-    uint8_t nr[IKE_NONCE_LEN];
-    ike_random(nr, sizeof nr);
-    struct ike_suite suite = {ch.encr, ch.keylen, ch.integ, ch.prf, ch.dh};
-    rc =
-        ike_derive_rekeyed_keys(sa->keys.suite.prf, sa->keys.sk_d, sa->keys.prf_len, &suite, ni,
-                                nilen, nr, sizeof nr, gir, girlen, ns->spi_i, ns->spi_r, &ns->keys);
-    OPENSSL_cleanse(gir, sizeof gir);
-    if (rc) {
-        ike_sa_destroy(ns, "rekey key derivation failed");
-        respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN);
-        return;
-    }
-    /* Answer on the old SA, then move everything to the new one. */
-    struct ike_wbuf w;
-    uint8_t spi[8];
-    be64(spi, ns->spi_r);
-    msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
-    put_choice(&w, IKE_PROTO_IKE, &ch, spi, 8);
-    ikew_nonce(&w, nr, sizeof nr);
-    ikew_ke(&w, ch.dh, pub, publen);
-    OPENSSL_cleanse(nr, sizeof nr);
-    if (!msg_send(sa, &w, true)) {
-        ike_sa_destroy(ns, "rekey response too large");
-        return;
-    }
-    ns->natt = sa->natt;
-    ns->nat_local = sa->nat_local, ns->nat_remote = sa->nat_remote;
-    ns->redirect_supported = sa->redirect_supported;
-    ns->sig_hashes = sa->sig_hashes;
-    ns->profile = sa->profile;
-    memcpy(ns->peer_id, sa->peer_id, sizeof ns->peer_id);
-    ns->local_id = sa->local_id;
-    ns->pool = sa->pool;
-    ns->vip = sa->vip;
-    sa->vip = 0; /* the address moves with the session */
-    ns->dpd = sa->dpd, ns->dpd_interval = sa->dpd_interval, ns->dpd_retry = sa->dpd_retry;
-    ns->nat_keepalive = sa->nat_keepalive;
-    ns->auth_local = sa->auth_local, ns->auth_remote = sa->auth_remote;
-    ns->vtemplate = sa->vtemplate;
-    ns->children = sa->children;
-    sa->children = NULL;
-    ns->rx_next = 0;
-    ns->lifetime = sa->lifetime;
-    establish(ns);
-    ike->st.ike_rekeys++;
-    /* The old SA waits for the initiator's DELETE (§2.18). */
-    sa->state = SA_REKEYED;
-    ike->established--;
-    sa->dpd_due = 0;
-    sa->keepalive_due = 0;
-    sa->expires = loop_now(ike->loop) + IKE_HALF_OPEN_MS;
-    ike_sa_arm(sa);
-}
-
-static void create_child(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *pl,
-                         int npl)
-{
-    struct ike *ike = sa->ike;
-    ike->st.child_in++;
-    const struct ike_pl *pno = ike_pl_find(pl, npl, IKE_PL_NONCE);
-    const struct ike_pl *psa = ike_pl_find(pl, npl, IKE_PL_SA);
-    struct ike_sa_pl *sapl = malloc(sizeof *sapl);
-    if (!sapl) return;
-    if (!pno || !psa || ike_parse_nonce(pno->body, pno->len) ||
-        ike_parse_sa(psa->body, psa->len, sapl) || sapl->nprop < 1) {
-        respond_notify(sa, m, IKE_N_INVALID_SYNTAX);
-        free(sapl);
-        return;
-    }
-    if (sapl->prop[0].proto == IKE_PROTO_IKE) {
-        if (sa->state != SA_ESTABLISHED) {
-            respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE);
-        } else {
-            rekey_ike(sa, m, pl, npl, sapl, pno->body, pno->len);
-        }
-        free(sapl);
-        return;
-    }
-    free(sapl);
-    if (sa->state != SA_ESTABLISHED) {
-        respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE);
-        return;
-    }
-    /* A CHILD_SA rekey names the old one by the SPI it receives on (= our outbound). */
-    struct ike_notify rk;
-    struct ike_child *old = NULL;
-    if (notify_find(pl, npl, IKE_N_REKEY_SA, &rk)) {
-        uint32_t spi = 0;
-        if (rk.spi_size == 4) {
-            memcpy(&spi, rk.spi, 4);
-            old = child_by_spi_out(sa, ntohl(spi));
-        }
-        if (!old) {
-            struct ike_wbuf w;
-            msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
-            ikew_notify(&w, IKE_PROTO_ESP, rk.spi, rk.spi_size, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
-            msg_send(sa, &w, true);
-            return;
-        }
-    }
-    struct child_req cr = {0};
-    struct ike_sa_pl *sabuf = malloc(sizeof *sabuf);
-    if (!sabuf || child_req_parse(pl, npl, &cr, sabuf)) {
-        respond_notify(sa, m, IKE_N_INVALID_SYNTAX);
-        free(sabuf);
-        return;
-    }
-    /* The algorithms acceptable now are those the profile allowed at IKE_AUTH: ask again. */
-    struct ike_profile_view *v = calloc(1, sizeof *v);
-    char why[128];
-    struct ike_peer_info pi = {.local = sa->local, .remote = sa->remote};
-    struct ike_prop_cfg fallback;
-    const struct ike_prop_cfg *esp = NULL;
-    int nesp = 0;
-    uint32_t lifetime = 3600;
-    if (v && ike->policy.profile_by_name &&
-        !ike->policy.profile_by_name(ike->policy.ctx, sa->profile, &pi, v, why, sizeof why)) {
-        esp = v->esp.p, nesp = v->esp.n, lifetime = v->child_lifetime;
-    } else if (old) {
-        /* The profile is gone: keep what the old CHILD_SA had. */
-        memset(&fallback, 0, sizeof fallback);
-        fallback.nencr = 1, fallback.encr[0].id = old->k.encr,
-        fallback.encr[0].keylen = old->k.keylen;
-        fallback.ninteg = 1, fallback.integ[0] = old->k.integ;
-        if (old->dh) fallback.ndh = 1, fallback.dh[0] = old->dh;
-        esp = &fallback, nesp = 1, lifetime = old->k.lifetime_s;
-    }
-    uint8_t nr[IKE_NONCE_LEN];
-    ike_random(nr, sizeof nr);
-    struct ike_wbuf w;
-    msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
-    struct ike_child *made = NULL;
-    uint16_t err = nesp ? child_create(sa, &cr, pno->body, pno->len, nr, sizeof nr, esp, nesp,
-                                       lifetime, &w, true, &made)
-                        : IKE_N_NO_PROPOSAL_CHOSEN;
-    if (err) {
-        msg_begin(sa, &w, IKE_CREATE_CHILD_SA, true, m->hdr.msgid);
-        if (err == IKE_N_INVALID_KE_PAYLOAD && nesp && esp[0].ndh) {
-            uint8_t g[2] = {(uint8_t)(esp[0].dh[0] >> 8), (uint8_t)esp[0].dh[0]};
-            ikew_notify(&w, 0, NULL, 0, err, g, 2);
-        } else {
-            ikew_notify(&w, 0, NULL, 0, err, NULL, 0);
-        }
-    } else if (old) {
-        ike->st.child_rekeys++;
-    }
-    msg_send(sa, &w, true);
-    OPENSSL_cleanse(nr, sizeof nr);
-    if (v) OPENSSL_cleanse(v, sizeof *v);
-    free(v);
-    free(sabuf);
 }
 
 /* ---- INFORMATIONAL ---- */
@@ -1403,9 +1090,10 @@ static void informational(struct ike_sa *sa, const struct ike_msg *m, const stru
             for (int k = 0; k < d.nspi; k++) {
                 uint32_t spi;
                 memcpy(&spi, d.spi[k], 4);
-                struct ike_child *c = child_by_spi_out(sa, ntohl(spi));
+                struct ike_child *c = ike_child_by_spi_out(sa, ntohl(spi));
                 if (!c) continue;
-                if (ours->nspi < IKE_MAX_DELETE_SPIS) {
+                /* §2.25.1: one we are closing ourselves is answered without its SPI. */
+                if (c->st != CH_DELETING && ours->nspi < IKE_MAX_DELETE_SPIS) {
                     uint32_t in = htonl(c->k.spi_in);
                     memcpy(ours->spi[ours->nspi++], &in, 4);
                 }
@@ -1413,10 +1101,10 @@ static void informational(struct ike_sa *sa, const struct ike_msg *m, const stru
             }
         }
     }
-    msg_begin(sa, &w, IKE_INFORMATIONAL, true, m->hdr.msgid);
+    ike_msg_begin(sa, &w, IKE_INFORMATIONAL, true, m->hdr.msgid);
     if (!delete_ike && ours->nspi) ikew_delete(&w, ours);
     free(ours);
-    msg_send(sa, &w, true);
+    ike_msg_send(sa, &w, true);
     sa->rx_next = m->hdr.msgid + 1;
     if (delete_ike) {
         ike->st.sa_deleted++;
@@ -1438,7 +1126,7 @@ void ike_handle_request(struct ike_sa *sa, const struct ike_msg *m, const struct
     case IKE_CREATE_CHILD_SA:
         if (sa->state == SA_HALF_OPEN) break;
         sa->rx_next = m->hdr.msgid + 1;
-        create_child(sa, m, inner, ninner);
+        ike_create_child(sa, m, inner, ninner);
         return;
     case IKE_INFORMATIONAL:
         if (sa->state == SA_HALF_OPEN && !sa->redirected_away) break;
@@ -1446,67 +1134,4 @@ void ike_handle_request(struct ike_sa *sa, const struct ike_msg *m, const struct
         return;
     }
     ike_drop(sa->ike, IKE_DROP_UNEXPECTED, &sa->remote, ike_exchange_name(m->hdr.exchange));
-}
-
-/* ---- our own requests ---- */
-
-void ike_handle_response(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *inner,
-                         int ninner)
-{
-    (void)inner, (void)ninner;
-    (void)m;
-    enum ike_req_kind kind = sa->req_kind;
-    free(sa->req);
-    sa->req = NULL;
-    sa->req_kind = REQ_NONE;
-    sa->req_due = 0;
-    if (kind == REQ_DELETE_IKE) {
-        sa->ike->st.sa_deleted++;
-        ike_sa_destroy(sa, "cleared");
-        return;
-    }
-    if (kind == REQ_DPD && sa->dpd == IKE_DPD_PERIODIC)
-        sa->dpd_due = loop_now(sa->ike->loop) + (int64_t)sa->dpd_interval * 1000;
-    ike_sa_arm(sa);
-}
-
-void ike_send_dpd(struct ike_sa *sa)
-{
-    struct ike_wbuf w;
-    msg_begin(sa, &w, IKE_INFORMATIONAL, false, sa->tx_next++);
-    sa->req_kind = REQ_DPD;
-    msg_send(sa, &w, false);
-    /* Retries at the configured retry interval (IOS `dpd INTERVAL RETRY`). */
-    if (sa->dpd_retry) sa->req_due = loop_now(sa->ike->loop) + (int64_t)sa->dpd_retry * 1000;
-    ike_sa_arm(sa);
-}
-
-void ike_send_delete(struct ike_sa *sa)
-{
-    struct ike_wbuf w;
-    while (sa->children) ike_child_remove(sa, sa->children, true);
-    if (sa->req) { /* a request is outstanding: window 1, so replace it (§2.3) */
-        free(sa->req);
-        sa->req = NULL;
-    }
-    msg_begin(sa, &w, IKE_INFORMATIONAL, false, sa->tx_next++);
-    struct ike_delete d = {.proto = IKE_PROTO_IKE};
-    ikew_delete(&w, &d);
-    sa->req_kind = REQ_DELETE_IKE;
-    sa->state = SA_DELETING;
-    sa->dpd_due = 0;
-    msg_send(sa, &w, false);
-    ike_sa_arm(sa);
-}
-
-void ike_retransmit(struct ike_sa *sa)
-{
-    struct ike *ike = sa->ike;
-    ike->st.retransmits_sent++;
-    sa->req_tries++;
-    int64_t step = sa->req_kind == REQ_DPD && sa->dpd_retry
-                       ? (int64_t)sa->dpd_retry * 1000
-                       : (int64_t)IKE_RETRANSMIT_MS << (sa->req_tries - 1);
-    sa->req_due = loop_now(ike->loop) + step;
-    ike_send_raw(ike, &sa->local, &sa->remote, sa->req, sa->req_len);
 }

@@ -73,7 +73,7 @@ void ike_show_sa(struct ike *ike, bool detailed, struct strbuf *out)
                   : sa->state == SA_HALF_OPEN ? "Negotiation in progress"
                                               : "Deleting");
         sb_printf(out, "      Local spi: %016" PRIX64 "       Remote spi: %016" PRIX64 "\n",
-                  sa->spi_r, sa->spi_i);
+                  ike_sa_spi_local(sa), sa->initiator ? sa->spi_r : sa->spi_i);
         sb_printf(out, "      Local id: %s\n", sa->local_id[0] ? sa->local_id : "none");
         sb_printf(out, "      Remote id: %s\n", sa->peer_id[0] ? sa->peer_id : "none");
         sb_printf(out, "      Local req msg id:  %-14u Remote req msg id:  %u\n",
@@ -86,7 +86,14 @@ void ike_show_sa(struct ike *ike, bool detailed, struct strbuf *out)
                       sa->dpd_retry, sa->dpd == IKE_DPD_PERIODIC ? "periodic" : "on-demand");
         else
             sb_puts(out, "      DPD disabled\n");
-        sb_puts(out, "      Fragmentation not  configured.\n");
+        if (sa->frag_mtu) {
+            /* IOS-XE's lines for RFC 7383 in use; the MTU less IPv4 and UDP headers. */
+            sb_puts(out, "      IETF Std Fragmentation  enabled.\n");
+            sb_printf(out, "      IETF Std Fragmentation MTU in use: %u bytes.\n",
+                      sa->frag_mtu > 28 ? sa->frag_mtu - 28 : 0);
+        } else {
+            sb_puts(out, "      Fragmentation not  configured.\n");
+        }
         sb_puts(out, "      Extended Authentication not configured.\n");
         if (sa->nat_local || sa->nat_remote)
             sb_printf(out, "      NAT-T is detected %s\n", sa->nat_local ? "inside" : "outside");
@@ -98,7 +105,7 @@ void ike_show_sa(struct ike *ike, bool detailed, struct strbuf *out)
                   sa->redirected_from      ? "client was redirected here"
                   : sa->redirect_supported ? "client supports redirect"
                                            : "not supported by client");
-        sb_puts(out, "      Initiator of SA : No\n");
+        sb_printf(out, "      Initiator of SA : %s\n", sa->initiator ? "Yes" : "No");
     }
     sb_puts(out, "\n");
 }
@@ -160,6 +167,7 @@ void ike_show_ipsec_sa(struct ike *ike, uint32_t peer, struct strbuf *out)
         sb_printf(out, "    Crypto map tag: Virtual-Access%u-head-0, local addr %s\n\n",
                   sa->conn_id, ip(sa->local.addr, a));
         for (struct ike_child *c = sa->children; c; c = c->next) {
+            if (c->st == CH_DELETING && !c->installed) continue; /* gone but for the DELETE */
             const struct ike_child_kernel *k = &c->k;
             struct ike_child_counters ct = {0};
             bool have = ike->has_kernel && c->installed &&
@@ -255,8 +263,9 @@ void ike_show_stats(struct ike *ike, struct strbuf *out)
 {
     struct ike_stats s;
     ike_get_stats(ike, &s);
-    uint32_t ck = 0, neg = 0, max = 0;
-    if (ike->policy.limits) ike->policy.limits(ike->policy.ctx, &ck, &neg, &max);
+    struct ike_globals g = {0};
+    if (ike->policy.globals) ike->policy.globals(ike->policy.ctx, &g);
+    uint32_t ck = g.cookie_threshold, neg = g.max_in_negotiation, max = g.max_sa;
     const char *rule = "--------------------------------------------------------------------------"
                        "------\n";
     sb_puts(out, rule);
@@ -281,8 +290,36 @@ void ike_show_stats(struct ike *ike, struct strbuf *out)
               s.sa_up, s.sa_failed_auth, s.sa_deleted, s.sa_expired, s.dpd_dead);
     sb_printf(out, "IKE SA rekeys: %-10" PRIu64 " redirects: %" PRIu64 "\n", s.ike_rekeys,
               s.redirects);
+    sb_printf(out,
+              "Rekeys started here: IKE SA %-10" PRIu64 " CHILD_SA %-10" PRIu64
+              " CHILD_SAs expired: %" PRIu64 "\n",
+              s.ike_rekeys_sent, s.child_rekeys_sent, s.child_expired);
+    sb_printf(out, "Kernel events: expire %-10" PRIu64 " acquire %" PRIu64 "\n", s.kernel_expires,
+              s.acquires);
     sb_printf(out, "Incoming IKEV2 Cookie Challenged Requests: %" PRIu64 "\n", s.cookies_sent);
-    sb_printf(out, "INVALID_KE_PAYLOAD sent: %" PRIu64 "\n", s.invalid_ke_sent);
+    sb_printf(out,
+              "Refusals sent: NO_PROPOSAL_CHOSEN %-8" PRIu64 " INVALID_KE_PAYLOAD %-8" PRIu64
+              " TS_UNACCEPTABLE %" PRIu64 "\n",
+              s.no_proposal_sent, s.invalid_ke_sent, s.ts_unacceptable_sent);
+    sb_printf(out,
+              "  AUTHENTICATION_FAILED %-8" PRIu64 " INTERNAL_ADDRESS_FAILURE %-8" PRIu64
+              " TEMPORARY_FAILURE %" PRIu64 "\n",
+              s.sa_failed_auth, s.addr_failure_sent, s.temp_failure_sent);
+    sb_printf(out, "Proposals past the per-payload cap (%d), not considered: %" PRIu64 "\n",
+              IKE_MAX_PROPOSALS, s.proposals_skipped);
+    sb_printf(out,
+              "INITIAL_CONTACT: old IKE SAs removed %-8" PRIu64
+              " Addresses released (no CHILD_SA): %" PRIu64 "\n",
+              s.initial_contact_deleted, s.leases_released_childless);
+    sb_printf(out,
+              "Fragmentation (RFC 7383): %s, fragments in %" PRIu64 " out %" PRIu64
+              ", messages reassembled %" PRIu64 "\n",
+              g.frag_mtu ? "configured" : "not configured", s.frag_in, s.frag_out,
+              s.frag_reassembled);
+    for (int i = 0; i < IKE_FRAG_DROP_NCOUNT; i++)
+        if (s.frag_dropped[i])
+            sb_printf(out, "  fragments dropped, %-30s %" PRIu64 "\n", ike_frag_drop_name(i),
+                      s.frag_dropped[i]);
     sb_printf(out, "Retransmissions answered: %-10" PRIu64 " sent: %" PRIu64 "\n",
               s.retransmits_answered, s.retransmits_sent);
     sb_printf(out,

@@ -231,11 +231,15 @@ static enum ike_drop parse_attrs(const uint8_t *b, size_t len, uint16_t *keylen,
     return IKE_DROP_NONE;
 }
 
+/* §3.3.2. Transforms go to sa->t when `keep`; a proposal that is not kept is still walked, so
+ * that every byte of the payload is validated. */
 static enum ike_drop parse_transforms(const uint8_t *b, size_t len, unsigned count,
-                                      struct ike_proposal *p)
+                                      struct ike_sa_pl *sa, struct ike_proposal *p, bool keep)
 {
     size_t off = 0;
     p->ntrans = 0;
+    p->first = (uint16_t)sa->ntrans;
+    p->unknown_type = false;
     for (unsigned i = 0; i < count; i++) {
         if (len - off < TRANS_HDR_LEN) return IKE_DROP_PROPOSAL;
         const uint8_t *t = b + off;
@@ -247,11 +251,15 @@ static enum ike_drop parse_transforms(const uint8_t *b, size_t len, unsigned cou
         bool unknown = false;
         enum ike_drop r = parse_attrs(t + TRANS_HDR_LEN, tlen - TRANS_HDR_LEN, &keylen, &unknown);
         if (r != IKE_DROP_NONE) return r;
-        if (!unknown) {
-            struct ike_transform *x = &p->t[p->ntrans++];
+        if (t[4] < IKE_TT_ENCR || t[4] > IKE_TT_ESN) p->unknown_type = true;
+        if (keep && !unknown) {
+            /* Cannot overflow: each transform took at least 8 of at most 64 KB. */
+            if (sa->ntrans >= IKE_MAX_SA_TRANSFORMS) return IKE_DROP_TOO_MANY;
+            struct ike_transform *x = &sa->t[sa->ntrans++];
             x->type = t[4];
             x->id = get16(t + 6);
             x->keylen = keylen;
+            p->ntrans++;
         }
         off += tlen;
     }
@@ -262,8 +270,9 @@ static enum ike_drop parse_transforms(const uint8_t *b, size_t len, unsigned cou
 enum ike_drop ike_parse_sa(const uint8_t *b, size_t len, struct ike_sa_pl *sa)
 {
     size_t off = 0;
-    sa->nprop = 0;
+    sa->nprop = sa->ntrans = sa->skipped = 0;
     if (len == 0) return IKE_DROP_PROPOSAL; /* §3.3: one or more proposals */
+    uint8_t prev_num = 0;
     for (;;) {
         if (len - off < PROP_HDR_LEN) return IKE_DROP_PROPOSAL;
         const uint8_t *p = b + off;
@@ -273,31 +282,54 @@ enum ike_drop ike_parse_sa(const uint8_t *b, size_t len, struct ike_sa_pl *sa)
         if (plen < PROP_HDR_LEN + (size_t)spi_size || plen > len - off) return IKE_DROP_PROPOSAL;
         /* §3.3.1: the first is 1, then each one more (OR); an equal number continues the same
          * proposal (AND, RFC 4306 bundles), which we accept and let the engine judge. */
-        if (sa->nprop == 0
-                ? num != 1
-                : num != sa->prop[sa->nprop - 1].num && num != sa->prop[sa->nprop - 1].num + 1)
-            return IKE_DROP_PROPOSAL;
+        if (off == 0 ? num != 1 : num != prev_num && num != prev_num + 1) return IKE_DROP_PROPOSAL;
+        prev_num = num;
         /* §3.3.1: 0 for the initial IKE SA, 8 for an IKE rekey, 4 for ESP/AH. */
         if (spi_size != 0 && spi_size != 4 && spi_size != 8) return IKE_DROP_PROPOSAL;
         if (proto == IKE_PROTO_IKE && spi_size == 4) return IKE_DROP_PROPOSAL;
         if ((proto == IKE_PROTO_ESP || proto == IKE_PROTO_AH) && spi_size != 4)
             return IKE_DROP_PROPOSAL;
-        if (sa->nprop >= IKE_MAX_PROPOSALS || ntrans > IKE_MAX_TRANSFORMS) return IKE_DROP_TOO_MANY;
-        struct ike_proposal *pr = &sa->prop[sa->nprop];
+        bool keep = sa->nprop < IKE_MAX_PROPOSALS;
+        struct ike_proposal scratch, *pr = keep ? &sa->prop[sa->nprop] : &scratch;
         pr->num = num;
         pr->proto = proto;
         pr->spi_size = spi_size;
         memset(pr->spi, 0, sizeof pr->spi);
         memcpy(pr->spi, p + PROP_HDR_LEN, spi_size);
         size_t hl = PROP_HDR_LEN + spi_size;
-        enum ike_drop r = parse_transforms(p + hl, plen - hl, ntrans, pr);
+        enum ike_drop r = parse_transforms(p + hl, plen - hl, ntrans, sa, pr, keep);
         if (r != IKE_DROP_NONE) return r;
-        sa->nprop++;
+        if (keep)
+            sa->nprop++;
+        else
+            sa->skipped++;
         off += plen;
         /* Last Substruc must agree with the SA payload's length. */
         if (p[0] == 0) return off == len ? IKE_DROP_NONE : IKE_DROP_PROPOSAL;
         if (off == len) return IKE_DROP_PROPOSAL;
     }
+}
+
+bool ike_sa_pl_add_prop(struct ike_sa_pl *sa, uint8_t num, uint8_t proto, const uint8_t *spi,
+                        uint8_t spi_size)
+{
+    if (sa->nprop >= IKE_MAX_PROPOSALS || spi_size > 8) return false;
+    struct ike_proposal *p = &sa->prop[sa->nprop++];
+    memset(p, 0, sizeof *p);
+    p->num = num, p->proto = proto, p->spi_size = spi_size;
+    if (spi_size) memcpy(p->spi, spi, spi_size);
+    p->first = (uint16_t)sa->ntrans;
+    return true;
+}
+
+bool ike_sa_pl_add_transform(struct ike_sa_pl *sa, uint8_t type, uint16_t id, uint16_t keylen)
+{
+    if (sa->nprop < 1 || sa->ntrans >= IKE_MAX_SA_TRANSFORMS) return false;
+    struct ike_proposal *p = &sa->prop[sa->nprop - 1];
+    if (p->ntrans >= 255 || p->first + p->ntrans != sa->ntrans) return false;
+    sa->t[sa->ntrans++] = (struct ike_transform){type, id, keylen};
+    p->ntrans++;
+    return true;
 }
 
 enum ike_drop ike_parse_ke(const uint8_t *b, size_t len, struct ike_ke *ke)
@@ -607,49 +639,71 @@ void ikew_pl_end(struct ike_wbuf *w, size_t start)
     set16(w->buf + start + 2, (uint16_t)plen);
 }
 
+/* One proposal substructure (§3.3.1) with its transforms (§3.3.2). */
+static void put_proposal(struct ike_wbuf *w, const struct ike_proposal *p,
+                         const struct ike_transform *t, bool last)
+{
+    if (p->ntrans > 255 || p->spi_size > sizeof p->spi) {
+        w->overflow = true;
+        return;
+    }
+    size_t plen = PROP_HDR_LEN + p->spi_size;
+    for (int j = 0; j < p->ntrans; j++) plen += TRANS_HDR_LEN + (t[j].keylen ? 4 : 0);
+    if (plen > UINT16_MAX) {
+        w->overflow = true;
+        return;
+    }
+    uint8_t *d = room(w, plen);
+    if (!d) return;
+    /* §3.3.1 / §3.3.2: Last Substruc 2 / 3 while more follow, 0 on the last one. */
+    d[0] = last ? 0 : PROP_MORE;
+    d[1] = 0;
+    set16(d + 2, (uint16_t)plen);
+    d[4] = p->num;
+    d[5] = p->proto;
+    d[6] = p->spi_size;
+    d[7] = (uint8_t)p->ntrans;
+    memcpy(d + PROP_HDR_LEN, p->spi, p->spi_size);
+    d += PROP_HDR_LEN + p->spi_size;
+    for (int j = 0; j < p->ntrans; j++) {
+        size_t tlen = TRANS_HDR_LEN + (t[j].keylen ? 4 : 0);
+        d[0] = j + 1 < p->ntrans ? TRANS_MORE : 0;
+        d[1] = 0;
+        set16(d + 2, (uint16_t)tlen);
+        d[4] = t[j].type;
+        d[5] = 0;
+        set16(d + 6, t[j].id);
+        if (t[j].keylen) {
+            set16(d + 8, ATTR_TV | IKE_ATTR_KEY_LENGTH);
+            set16(d + 10, t[j].keylen);
+        }
+        d += tlen;
+    }
+}
+
 void ikew_sa(struct ike_wbuf *w, const struct ike_sa_pl *sa)
 {
-    if (sa->nprop < 0 || sa->nprop > IKE_MAX_PROPOSALS) {
+    if (sa->nprop < 1 || sa->nprop > IKE_MAX_PROPOSALS || sa->ntrans < 0 ||
+        sa->ntrans > IKE_MAX_SA_TRANSFORMS) {
         w->overflow = true;
         return;
     }
     size_t start = ikew_pl_begin(w, IKE_PL_SA, false);
-    for (int i = 0; i < sa->nprop; i++) {
+    for (int i = 0; i < sa->nprop && !w->overflow; i++) {
         const struct ike_proposal *p = &sa->prop[i];
-        if (p->ntrans < 0 || p->ntrans > IKE_MAX_TRANSFORMS || p->spi_size > sizeof p->spi) {
+        if (p->first + p->ntrans > sa->ntrans) {
             w->overflow = true;
             return;
         }
-        size_t plen = PROP_HDR_LEN + p->spi_size;
-        for (int j = 0; j < p->ntrans; j++) plen += TRANS_HDR_LEN + (p->t[j].keylen ? 4 : 0);
-        uint8_t *d = room(w, plen);
-        if (!d) return;
-        /* §3.3.1 / §3.3.2: Last Substruc 2 / 3 while more follow, 0 on the last one. */
-        d[0] = i + 1 < sa->nprop ? PROP_MORE : 0;
-        d[1] = 0;
-        set16(d + 2, (uint16_t)plen);
-        d[4] = p->num;
-        d[5] = p->proto;
-        d[6] = p->spi_size;
-        d[7] = (uint8_t)p->ntrans;
-        memcpy(d + PROP_HDR_LEN, p->spi, p->spi_size);
-        d += PROP_HDR_LEN + p->spi_size;
-        for (int j = 0; j < p->ntrans; j++) {
-            const struct ike_transform *t = &p->t[j];
-            size_t tlen = TRANS_HDR_LEN + (t->keylen ? 4 : 0);
-            d[0] = j + 1 < p->ntrans ? TRANS_MORE : 0;
-            d[1] = 0;
-            set16(d + 2, (uint16_t)tlen);
-            d[4] = t->type;
-            d[5] = 0;
-            set16(d + 6, t->id);
-            if (t->keylen) {
-                set16(d + 8, ATTR_TV | IKE_ATTR_KEY_LENGTH);
-                set16(d + 10, t->keylen);
-            }
-            d += tlen;
-        }
+        put_proposal(w, p, sa->t + p->first, i + 1 == sa->nprop);
     }
+    ikew_pl_end(w, start);
+}
+
+void ikew_sa_one(struct ike_wbuf *w, const struct ike_proposal *p, const struct ike_transform *t)
+{
+    size_t start = ikew_pl_begin(w, IKE_PL_SA, false);
+    put_proposal(w, p, t, true);
     ikew_pl_end(w, start);
 }
 
@@ -846,6 +900,40 @@ void ikew_sk_end(struct ike_wbuf *w, size_t block, size_t icv_len)
     memset(p + pad + 1, 0, icv_len);
     ikew_pl_end(w, w->sk_off);
     w->np_off = NP_SEALED;
+}
+
+void ikew_skf(struct ike_wbuf *w, uint8_t first_np, uint16_t num, uint16_t total, size_t iv_len,
+              const uint8_t *chunk, size_t chunk_len, size_t block, size_t icv_len)
+{
+    if (w->len < IKE_HDR_LEN || sk_open(w) || num == 0 || num > total || block == 0 ||
+        block > 256) {
+        w->overflow = true;
+        return;
+    }
+    size_t start = ikew_pl_begin(w, IKE_PL_SKF, false);
+    ikew_put16(w, num);
+    ikew_put16(w, total);
+    ikew_put(w, NULL, iv_len);
+    ikew_put(w, chunk, chunk_len);
+    if (w->overflow) return;
+    w->buf[start] = first_np; /* §2.5: the first inner payload's type in fragment 1, else 0 */
+    size_t body = start + IKE_GENERIC_HDR_LEN + 4;
+    size_t used = w->len - body + 1;
+    size_t pad = (block - used % block) % block;
+    uint8_t *p = room(w, pad + 1 + icv_len);
+    if (!p) return;
+    memset(p, 0, pad);
+    p[pad] = (uint8_t)pad;
+    memset(p + pad + 1, 0, icv_len);
+    ikew_pl_end(w, start);
+    w->sk_off = start;
+    w->np_off = NP_SEALED;
+}
+
+size_t ikew_skf_overhead(size_t iv_len, size_t block, size_t icv_len)
+{
+    /* generic header + numbers + IV + worst padding + pad length + ICV */
+    return IKE_GENERIC_HDR_LEN + 4 + iv_len + (block - 1) + 1 + icv_len;
 }
 
 size_t ikew_finish(struct ike_wbuf *w)

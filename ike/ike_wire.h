@@ -26,8 +26,6 @@
 #define IKE_GENERIC_HDR_LEN 4
 #define IKE_MAX_MSG 65535
 #define IKE_MAX_PAYLOADS 64
-#define IKE_MAX_PROPOSALS 16
-#define IKE_MAX_TRANSFORMS 32
 #define IKE_MAX_TS 16
 #define IKE_MAX_CP_ATTRS 32
 #define IKE_MAX_DELETE_SPIS 64
@@ -265,7 +263,15 @@ enum ike_drop ike_payloads_walk(uint8_t first, const uint8_t *buf, size_t len, s
 /* First payload of a type in an array, or NULL. */
 const struct ike_pl *ike_pl_find(const struct ike_pl *pl, int npl, uint8_t type);
 
-/* §3.3 */
+/* §3.3. A parsed SA payload keeps its transforms in one flat array: proposal i owns
+ * t[prop[i].first .. prop[i].first + prop[i].ntrans). The only limits are the message's size
+ * (a transform takes at least 8 bytes, so a 64 KB message holds fewer than IKE_MAX_SA_TRANSFORMS)
+ * and one cap on work per payload, IKE_MAX_PROPOSALS: proposals past it are validated like the
+ * others but not kept (counted in `skipped`), so the choice is made among the first ones and
+ * the request is still answered. strongSwan's default proposal has 34-47 transforms; no
+ * client we know sends more than a handful of proposals. */
+#define IKE_MAX_PROPOSALS 64
+#define IKE_MAX_SA_TRANSFORMS 8192
 struct ike_transform {
     uint8_t type;
     uint16_t id;
@@ -276,14 +282,30 @@ struct ike_proposal {
     uint8_t proto;
     uint8_t spi_size; /* 0 (IKE in IKE_SA_INIT), 8 (IKE rekey) or 4 (ESP/AH) */
     uint8_t spi[8];
-    int ntrans;
-    struct ike_transform t[IKE_MAX_TRANSFORMS];
+    uint16_t first;    /* its first transform in ike_sa_pl.t */
+    uint16_t ntrans;   /* the transforms kept: unknown attributes make a transform unusable
+                        * (§3.3.6), so such a transform is left out */
+    bool unknown_type; /* it has a transform type we do not know: unacceptable (§3.3.6) */
 };
 struct ike_sa_pl {
     int nprop;
+    int ntrans;  /* entries of t in use */
+    int skipped; /* proposals past IKE_MAX_PROPOSALS */
     struct ike_proposal prop[IKE_MAX_PROPOSALS];
+    struct ike_transform t[IKE_MAX_SA_TRANSFORMS];
 };
 enum ike_drop ike_parse_sa(const uint8_t *b, size_t len, struct ike_sa_pl *sa);
+/* The transforms of a proposal of sa. */
+static inline const struct ike_transform *ike_prop_transforms(const struct ike_sa_pl *sa,
+                                                              const struct ike_proposal *p)
+{
+    return sa->t + p->first;
+}
+/* Building an SA payload by hand (tests, requests): start with nprop = ntrans = 0, add a
+ * proposal, then its transforms (they go to the last proposal). Return false when full. */
+bool ike_sa_pl_add_prop(struct ike_sa_pl *sa, uint8_t num, uint8_t proto, const uint8_t *spi,
+                        uint8_t spi_size);
+bool ike_sa_pl_add_transform(struct ike_sa_pl *sa, uint8_t type, uint16_t id, uint16_t keylen);
 
 /* §3.4: data points into the message. */
 struct ike_ke {
@@ -399,6 +421,8 @@ void ikew_put16(struct ike_wbuf *w, uint16_t v);
 void ikew_put32(struct ike_wbuf *w, uint32_t v);
 /* Typed payloads (each a complete payload). */
 void ikew_sa(struct ike_wbuf *w, const struct ike_sa_pl *sa);
+/* An SA payload of one proposal whose transforms are t[0 .. p->ntrans) (p->first ignored). */
+void ikew_sa_one(struct ike_wbuf *w, const struct ike_proposal *p, const struct ike_transform *t);
 void ikew_ke(struct ike_wbuf *w, uint16_t group, const uint8_t *data, size_t len);
 void ikew_id(struct ike_wbuf *w, uint8_t pltype, uint8_t idtype, const uint8_t *d, size_t len);
 void ikew_cert(struct ike_wbuf *w, uint8_t pltype, uint8_t enc, const uint8_t *d, size_t len);
@@ -419,6 +443,14 @@ void ikew_sk_begin(struct ike_wbuf *w, size_t iv_len);
  * (1 for AEAD: no padding, only the pad length byte 0), then icv_len bytes for the ICV, and
  * patches the SK length. */
 void ikew_sk_end(struct ike_wbuf *w, size_t block, size_t icv_len);
+/* RFC 7383 §2.5: one Encrypted Fragment payload, the last of the message, around a chunk of
+ * the original SK content: Next Payload first_np (in fragment 1; 0 in the others), Fragment
+ * Number and Total Fragments, room for the IV, the chunk, padding to block, the pad length and
+ * room for the ICV. w->sk_off is left at it for ike_skf_seal. */
+void ikew_skf(struct ike_wbuf *w, uint8_t first_np, uint16_t num, uint16_t total, size_t iv_len,
+              const uint8_t *chunk, size_t chunk_len, size_t block, size_t icv_len);
+/* The most an SKF payload adds to its chunk. */
+size_t ikew_skf_overhead(size_t iv_len, size_t block, size_t icv_len);
 /* Patches the header's Length; returns the message length, or 0 if anything overflowed. */
 size_t ikew_finish(struct ike_wbuf *w);
 

@@ -304,5 +304,13 @@ int xfrm_route_add(struct xfrm *x, const char *ifname, int family, const uint8_t
                    int prefixlen, int metric);
 int xfrm_route_del(struct xfrm *x, const char *ifname, int family, const uint8_t dst[16],
                    int prefixlen, int metric);
+/* A route to dst/prefixlen the way the kernel reaches `toward` (an IPv4 address, network
+ * order) now: the same link and next hop (IOS's reverse route for a policy-based IPsec
+ * session, toward its peer's outer address), protocol NETIF_RTPROT_IKEGATE. -ENETUNREACH
+ * when there is no way to `toward`; -EEXIST when the route exists. IPv4 only. Deleting
+ * matches only our protocol. */
+int xfrm_route_add_via(struct xfrm *x, int family, const uint8_t dst[16], int prefixlen,
+                       uint32_t toward);
+int xfrm_route_del_via(struct xfrm *x, int family, const uint8_t dst[16], int prefixlen);
 
 #endif

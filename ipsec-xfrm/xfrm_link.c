@@ -172,3 +172,89 @@ int xfrm_route_del(struct xfrm *x, const char *ifname, int family, const uint8_t
 {
     return route_req(x, RTM_DELROUTE, 0, ifname, family, dst, prefixlen, metric);
 }
+
+struct route_reply {
+    uint32_t oif;
+    uint8_t gw[16];
+    bool has_gw;
+};
+
+/* The RTM_NEWROUTE answer to a GETROUTE: the output link and the next hop, if any. */
+static int on_route(const uint8_t *msg, size_t len, void *arg)
+{
+    struct route_reply *r = arg;
+    struct xnl_msg m;
+    struct rtmsg rt;
+    if (xnl_msg_read(msg, len, &m) < 0 || m.type != RTM_NEWROUTE) return 0;
+    if (m.plen < sizeof(rt)) return -EPROTO;
+    memcpy(&rt, m.payload, sizeof(rt));
+    size_t off = NLMSG_ALIGN(sizeof(rt));
+    struct xnl_attrs it;
+    uint16_t type;
+    const uint8_t *d;
+    size_t dlen;
+    xnl_attrs_init(&it, m.payload + off, m.plen - off);
+    while (xnl_attr_next(&it, &type, &d, &dlen)) {
+        if (type == RTA_OIF && dlen == 4) memcpy(&r->oif, d, 4);
+        if (type == RTA_GATEWAY && dlen <= sizeof r->gw) {
+            memcpy(r->gw, d, dlen);
+            r->has_gw = true;
+        }
+    }
+    return 0;
+}
+
+int xfrm_route_add_via(struct xfrm *x, int family, const uint8_t dst[16], int prefixlen,
+                       uint32_t toward)
+{
+    _Alignas(8) uint8_t buf[RT_MSG_CAP];
+    if (family != AF_INET || prefixlen < 0 || prefixlen > 32 || !dst) return -EINVAL;
+    int rc = rt_open(x);
+    if (rc) return rc;
+    /* How does the kernel reach `toward` now? */
+    struct nlmsghdr *nlh = rt_start(buf, RTM_GETROUTE, 0);
+    struct rtmsg r;
+    memset(&r, 0, sizeof(r));
+    r.rtm_family = AF_INET;
+    r.rtm_dst_len = 32;
+    memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(r)), &r, sizeof(r));
+    if (!mnl_attr_put_check(nlh, RT_MSG_CAP, RTA_DST, 4, &toward)) return -EMSGSIZE;
+    struct route_reply rr = {0};
+    rc = xfrm_nl_transact(x, x->rt, x->rt_portid, nlh, on_route, &rr);
+    if (rc) return rc;
+    if (!rr.oif) return -ENETUNREACH;
+    nlh = rt_start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+    memset(&r, 0, sizeof(r));
+    r.rtm_family = AF_INET;
+    r.rtm_dst_len = (unsigned char)prefixlen;
+    r.rtm_table = RT_TABLE_MAIN;
+    r.rtm_protocol = NETIF_RTPROT_IKEGATE;
+    r.rtm_scope = rr.has_gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+    r.rtm_type = RTN_UNICAST;
+    memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(r)), &r, sizeof(r));
+    if (!mnl_attr_put_check(nlh, RT_MSG_CAP, RTA_DST, 4, dst) ||
+        !mnl_attr_put_u32_check(nlh, RT_MSG_CAP, RTA_OIF, rr.oif) ||
+        (rr.has_gw && !mnl_attr_put_check(nlh, RT_MSG_CAP, RTA_GATEWAY, 4, rr.gw)))
+        return -EMSGSIZE;
+    return xfrm_nl_transact(x, x->rt, x->rt_portid, nlh, NULL, NULL);
+}
+
+int xfrm_route_del_via(struct xfrm *x, int family, const uint8_t dst[16], int prefixlen)
+{
+    _Alignas(8) uint8_t buf[RT_MSG_CAP];
+    if (family != AF_INET || prefixlen < 0 || prefixlen > 32 || !dst) return -EINVAL;
+    int rc = rt_open(x);
+    if (rc) return rc;
+    struct nlmsghdr *nlh = rt_start(buf, RTM_DELROUTE, 0);
+    struct rtmsg r;
+    memset(&r, 0, sizeof(r));
+    r.rtm_family = AF_INET;
+    r.rtm_dst_len = (unsigned char)prefixlen;
+    r.rtm_table = RT_TABLE_MAIN;
+    r.rtm_protocol = NETIF_RTPROT_IKEGATE; /* only ours */
+    r.rtm_scope = RT_SCOPE_NOWHERE;
+    r.rtm_type = RTN_UNICAST;
+    memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(r)), &r, sizeof(r));
+    if (!mnl_attr_put_check(nlh, RT_MSG_CAP, RTA_DST, 4, dst)) return -EMSGSIZE;
+    return xfrm_nl_transact(x, x->rt, x->rt_portid, nlh, NULL, NULL);
+}

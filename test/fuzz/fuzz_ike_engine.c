@@ -95,10 +95,10 @@ static void f_release(void *ctx, const char *pool, uint32_t addr)
     leased--;
 }
 
-static void f_limits(void *ctx, uint32_t *c, uint32_t *n, uint32_t *m)
+static void f_globals(void *ctx, struct ike_globals *g)
 {
     (void)ctx;
-    *c = 0, *n = 0, *m = 0;
+    memset(g, 0, sizeof *g);
 }
 
 struct ini {
@@ -126,9 +126,9 @@ static bool do_init(struct ike *ike, struct ini *I)
     struct ike_sa_pl sa = {.nprop = 1};
     struct ike_proposal *p = &sa.prop[0];
     p->num = 1, p->proto = IKE_PROTO_IKE;
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128};
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0};
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_DH, IKE_DH_CURVE25519, 0};
+    ike_sa_pl_add_transform(&sa, IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128);
+    ike_sa_pl_add_transform(&sa, IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0);
+    ike_sa_pl_add_transform(&sa, IKE_TT_DH, IKE_DH_CURVE25519, 0);
     ikew_sa(&w, &sa);
     uint8_t pub[64];
     size_t pl = ike_dh_public(dh, pub, sizeof pub);
@@ -214,8 +214,8 @@ static void do_auth(struct ike *ike, struct ini *I)
     struct ike_proposal *p = &sa.prop[0];
     p->num = 1, p->proto = IKE_PROTO_ESP, p->spi_size = 4;
     memcpy(p->spi, "\x11\x22\x33\x44", 4);
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128};
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ESN, IKE_ESN_NO, 0};
+    ike_sa_pl_add_transform(&sa, IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128);
+    ike_sa_pl_add_transform(&sa, IKE_TT_ESN, IKE_ESN_NO, 0);
     ikew_sa(&w, &sa);
     struct ike_ts_set ts = {.n = 1};
     ts.ts[0].type = IKE_TS_IPV4_ADDR_RANGE, ts.ts[0].eport = 65535;
@@ -244,7 +244,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                  .profile_by_name = f_profile_by_name,
                                  .pool_alloc = f_alloc,
                                  .pool_release = f_release,
-                                 .limits = f_limits};
+                                 .globals = f_globals};
     struct ike *ike = ike_new(loop, &sp, &pp, NULL);
     FUZZ_CHECK(ike != NULL);
     leased = 0;

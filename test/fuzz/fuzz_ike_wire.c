@@ -113,9 +113,10 @@ static void same_sa(const struct ike_sa_pl *a, const struct ike_sa_pl *b)
         FUZZ_CHECK(p->num == q->num && p->proto == q->proto && p->spi_size == q->spi_size);
         FUZZ_CHECK(memcmp(p->spi, q->spi, sizeof p->spi) == 0);
         FUZZ_CHECK(p->ntrans == q->ntrans);
+        const struct ike_transform *pt = ike_prop_transforms(a, p), *qt = ike_prop_transforms(b, q);
         for (int j = 0; j < p->ntrans; j++) {
-            FUZZ_CHECK(p->t[j].type == q->t[j].type && p->t[j].id == q->t[j].id);
-            FUZZ_CHECK(p->t[j].keylen == q->t[j].keylen);
+            FUZZ_CHECK(pt[j].type == qt[j].type && pt[j].id == qt[j].id);
+            FUZZ_CHECK(pt[j].keylen == qt[j].keylen);
         }
     }
 }
@@ -125,14 +126,21 @@ static void check_sa(const uint8_t *b, size_t len)
     static struct ike_sa_pl sa, again;
     if (ike_parse_sa(b, len, &sa) != IKE_DROP_NONE) return;
     FUZZ_CHECK(sa.nprop >= 1 && sa.nprop <= IKE_MAX_PROPOSALS);
+    FUZZ_CHECK(sa.skipped >= 0 && (sa.skipped == 0 || sa.nprop == IKE_MAX_PROPOSALS));
+    FUZZ_CHECK(sa.ntrans >= 0 && sa.ntrans <= IKE_MAX_SA_TRANSFORMS);
     FUZZ_CHECK(sa.prop[0].num == 1);
+    int total = 0;
     for (int i = 0; i < sa.nprop; i++) {
         const struct ike_proposal *p = &sa.prop[i];
         FUZZ_CHECK(p->spi_size == 0 || p->spi_size == 4 || p->spi_size == 8);
-        FUZZ_CHECK(p->ntrans >= 0 && p->ntrans <= IKE_MAX_TRANSFORMS);
+        FUZZ_CHECK(p->ntrans <= 255 && p->first == total);
+        total += p->ntrans;
         for (int j = p->spi_size; j < 8; j++) FUZZ_CHECK(p->spi[j] == 0);
         if (i) FUZZ_CHECK(p->num == sa.prop[i - 1].num || p->num == sa.prop[i - 1].num + 1);
     }
+    FUZZ_CHECK(total == sa.ntrans);
+    /* A rebuilt payload carries only the proposals that were kept. */
+    sa.skipped = 0;
     struct ike_msg m;
     struct rebuild r = {IKE_PL_SA, &sa, NULL, 0};
     const struct ike_pl *p = rebuild(&r, &m);

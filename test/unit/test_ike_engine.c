@@ -34,6 +34,7 @@ static struct {
     int qn;
     /* policy */
     uint32_t cookie_at, max_neg, max_sa;
+    uint16_t frag_mtu;
     uint16_t only_group; /* 0: the usual list */
     enum ike_dpd_mode dpd;
     /* pool */
@@ -135,10 +136,11 @@ static void p_pool_release(void *ctx, const char *pool, uint32_t addr)
     T.released = ntohl(addr);
 }
 
-static void p_limits(void *ctx, uint32_t *c, uint32_t *n, uint32_t *m)
+static void p_globals(void *ctx, struct ike_globals *g)
 {
     (void)ctx;
-    *c = T.cookie_at, *n = T.max_neg, *m = T.max_sa;
+    g->cookie_threshold = T.cookie_at, g->max_in_negotiation = T.max_neg, g->max_sa = T.max_sa;
+    g->frag_mtu = T.frag_mtu;
 }
 
 static int k_alloc(void *ctx, const struct ike_ep *l, const struct ike_ep *r, uint32_t reqid,
@@ -149,7 +151,7 @@ static int k_alloc(void *ctx, const struct ike_ep *l, const struct ike_ep *r, ui
     return 0;
 }
 
-static int k_add(void *ctx, const struct ike_child_kernel *c)
+static int k_add(void *ctx, struct ike_child_kernel *c)
 {
     (void)ctx;
     if (T.kernel_err) return -T.kernel_err;
@@ -190,7 +192,7 @@ static int setup(void **state)
                                  .profile_by_name = p_profile_by_name,
                                  .pool_alloc = p_pool_alloc,
                                  .pool_release = p_pool_release,
-                                 .limits = p_limits};
+                                 .globals = p_globals};
     struct ike_kernel_port kp = {NULL, k_alloc, k_add, k_del, k_counters};
     T.ike = ike_new(T.loop, &sp, &pp, &kp);
     assert_non_null(T.ike);
@@ -264,11 +266,11 @@ static size_t build_init(struct ini *I, const uint8_t *cookie, size_t cookie_len
     struct ike_sa_pl sa = {.nprop = 1};
     struct ike_proposal *p = &sa.prop[0];
     p->num = 1, p->proto = IKE_PROTO_IKE;
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ENCR, I->encr, I->keylen};
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_PRF, I->prf, 0};
-    if (I->integ) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_INTEG, I->integ, 0};
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_DH, I->group, 0};
-    if (offer) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_DH, offer, 0};
+    ike_sa_pl_add_transform(&sa, IKE_TT_ENCR, I->encr, I->keylen);
+    ike_sa_pl_add_transform(&sa, IKE_TT_PRF, I->prf, 0);
+    if (I->integ) ike_sa_pl_add_transform(&sa, IKE_TT_INTEG, I->integ, 0);
+    ike_sa_pl_add_transform(&sa, IKE_TT_DH, I->group, 0);
+    if (offer) ike_sa_pl_add_transform(&sa, IKE_TT_DH, offer, 0);
     ikew_sa(&w, &sa);
     uint8_t pub[IKE_MAX_DH_LEN];
     size_t pl = ike_dh_public(I->dh, pub, sizeof pub);
@@ -427,9 +429,9 @@ static void esp_sa(struct ike_sa_pl *sa, uint32_t spi, uint16_t encr, uint16_t k
     p->num = 1, p->proto = IKE_PROTO_ESP, p->spi_size = 4;
     uint32_t be = htonl(spi);
     memcpy(p->spi, &be, 4);
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ENCR, encr, keylen};
-    if (integ) p->t[p->ntrans++] = (struct ike_transform){IKE_TT_INTEG, integ, 0};
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ESN, IKE_ESN_NO, 0};
+    ike_sa_pl_add_transform(sa, IKE_TT_ENCR, encr, keylen);
+    if (integ) ike_sa_pl_add_transform(sa, IKE_TT_INTEG, integ, 0);
+    ike_sa_pl_add_transform(sa, IKE_TT_ESN, IKE_ESN_NO, 0);
 }
 
 /* IKE_AUTH with PSK `key`, a CP request and one CHILD_SA; returns the response length in resp. */
@@ -882,9 +884,9 @@ static void test_ike_rekey(void **state)
     uint64_t new_spi_i = 0x1122334455667788ULL;
     p->num = 1, p->proto = IKE_PROTO_IKE, p->spi_size = 8;
     be64(p->spi, new_spi_i);
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256};
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0};
-    p->t[p->ntrans++] = (struct ike_transform){IKE_TT_DH, IKE_DH_ECP256, 0};
+    ike_sa_pl_add_transform(&sa, IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256);
+    ike_sa_pl_add_transform(&sa, IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0);
+    ike_sa_pl_add_transform(&sa, IKE_TT_DH, IKE_DH_ECP256, 0);
     ikew_sa(&w, &sa);
     uint8_t ni2[32];
     ike_random(ni2, sizeof ni2);

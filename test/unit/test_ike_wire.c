@@ -179,7 +179,7 @@ static void test_known_sa_init(void **state)
     assert_int_equal(sa.prop[0].proto, IKE_PROTO_IKE);
     assert_int_equal(sa.prop[0].spi_size, 0);
     assert_int_equal(sa.prop[0].ntrans, 4);
-    const struct ike_transform *t = sa.prop[0].t;
+    const struct ike_transform *t = ike_prop_transforms(&sa, &sa.prop[0]);
     assert_int_equal(t[0].type, IKE_TT_ENCR);
     assert_int_equal(t[0].id, IKE_ENCR_AES_CBC);
     assert_int_equal(t[0].keylen, 256);
@@ -237,13 +237,13 @@ static void test_builder_matches_known(void **state)
     h.flags = IKE_FLAG_INITIATOR;
     ikew_init(&w, buf, sizeof buf);
     ikew_hdr(&w, &h);
-    struct ike_sa_pl sa = {0};
-    sa.nprop = 1;
-    sa.prop[0] = (struct ike_proposal){.num = 1, .proto = IKE_PROTO_IKE, .ntrans = 4};
-    sa.prop[0].t[0] = (struct ike_transform){IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256};
-    sa.prop[0].t[1] = (struct ike_transform){IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0};
-    sa.prop[0].t[2] = (struct ike_transform){IKE_TT_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0};
-    sa.prop[0].t[3] = (struct ike_transform){IKE_TT_DH, IKE_DH_ECP256, 0};
+    static struct ike_sa_pl sa;
+    sa.nprop = sa.ntrans = 0;
+    ike_sa_pl_add_prop(&sa, 1, IKE_PROTO_IKE, NULL, 0);
+    ike_sa_pl_add_transform(&sa, IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256);
+    ike_sa_pl_add_transform(&sa, IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0);
+    ike_sa_pl_add_transform(&sa, IKE_TT_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0);
+    ike_sa_pl_add_transform(&sa, IKE_TT_DH, IKE_DH_ECP256, 0);
     ikew_sa(&w, &sa);
     ikew_ke(&w, IKE_DH_ECP256, sa_init_req + 84, 64);
     ikew_nonce(&w, sa_init_req + 152, 32);
@@ -285,39 +285,25 @@ static void test_hdr_roundtrip(void **state)
     assert_int_equal(m.sk, -1);
 }
 
-static struct ike_sa_pl sample_sa(void)
+/* A 50 KB struct: filled in place rather than returned by value. */
+static void sample_sa(struct ike_sa_pl *sa)
 {
-    struct ike_sa_pl sa = {0};
-    sa.nprop = 3;
-    struct ike_proposal *p = &sa.prop[0];
-    p->num = 1;
-    p->proto = IKE_PROTO_IKE;
-    p->spi_size = 8;
-    memcpy(p->spi, "\x81\x82\x83\x84\x85\x86\x87\x88", 8);
-    p->ntrans = 5;
-    p->t[0] = (struct ike_transform){IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256};
-    p->t[1] = (struct ike_transform){IKE_TT_ENCR, IKE_ENCR_AES_CBC, 128};
-    p->t[2] = (struct ike_transform){IKE_TT_PRF, IKE_PRF_HMAC_SHA2_384, 0};
-    p->t[3] = (struct ike_transform){IKE_TT_INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0};
-    p->t[4] = (struct ike_transform){IKE_TT_DH, IKE_DH_MODP2048, 0};
-    p = &sa.prop[1];
-    p->num = 2;
-    p->proto = IKE_PROTO_IKE;
-    p->spi_size = 0;
-    p->ntrans = 3;
-    p->t[0] = (struct ike_transform){IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256};
-    p->t[1] = (struct ike_transform){IKE_TT_PRF, IKE_PRF_HMAC_SHA2_512, 0};
-    p->t[2] = (struct ike_transform){IKE_TT_DH, IKE_DH_CURVE25519, 0};
-    p = &sa.prop[2];
-    p->num = 3;
-    p->proto = IKE_PROTO_ESP;
-    p->spi_size = 4;
-    memcpy(p->spi, "\xc0\x01\xca\xfe", 4);
-    p->ntrans = 3;
-    p->t[0] = (struct ike_transform){IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128};
-    p->t[1] = (struct ike_transform){IKE_TT_ESN, IKE_ESN_NO, 0};
-    p->t[2] = (struct ike_transform){IKE_TT_ESN, IKE_ESN_YES, 0};
-    return sa;
+    sa->nprop = sa->ntrans = sa->skipped = 0;
+    ike_sa_pl_add_prop(sa, 1, IKE_PROTO_IKE, (const uint8_t *)"\x81\x82\x83\x84\x85\x86\x87\x88",
+                       8);
+    ike_sa_pl_add_transform(sa, IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256);
+    ike_sa_pl_add_transform(sa, IKE_TT_ENCR, IKE_ENCR_AES_CBC, 128);
+    ike_sa_pl_add_transform(sa, IKE_TT_PRF, IKE_PRF_HMAC_SHA2_384, 0);
+    ike_sa_pl_add_transform(sa, IKE_TT_INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0);
+    ike_sa_pl_add_transform(sa, IKE_TT_DH, IKE_DH_MODP2048, 0);
+    ike_sa_pl_add_prop(sa, 2, IKE_PROTO_IKE, NULL, 0);
+    ike_sa_pl_add_transform(sa, IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256);
+    ike_sa_pl_add_transform(sa, IKE_TT_PRF, IKE_PRF_HMAC_SHA2_512, 0);
+    ike_sa_pl_add_transform(sa, IKE_TT_DH, IKE_DH_CURVE25519, 0);
+    ike_sa_pl_add_prop(sa, 3, IKE_PROTO_ESP, (const uint8_t *)"\xc0\x01\xca\xfe", 4);
+    ike_sa_pl_add_transform(sa, IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128);
+    ike_sa_pl_add_transform(sa, IKE_TT_ESN, IKE_ESN_NO, 0);
+    ike_sa_pl_add_transform(sa, IKE_TT_ESN, IKE_ESN_YES, 0);
 }
 
 static void assert_sa_equal(const struct ike_sa_pl *a, const struct ike_sa_pl *b)
@@ -330,10 +316,11 @@ static void assert_sa_equal(const struct ike_sa_pl *a, const struct ike_sa_pl *b
         assert_int_equal(p->spi_size, q->spi_size);
         assert_memory_equal(p->spi, q->spi, p->spi_size);
         assert_int_equal(p->ntrans, q->ntrans);
+        const struct ike_transform *pt = ike_prop_transforms(a, p), *qt = ike_prop_transforms(b, q);
         for (int j = 0; j < p->ntrans; j++) {
-            assert_int_equal(p->t[j].type, q->t[j].type);
-            assert_int_equal(p->t[j].id, q->t[j].id);
-            assert_int_equal(p->t[j].keylen, q->t[j].keylen);
+            assert_int_equal(pt[j].type, qt[j].type);
+            assert_int_equal(pt[j].id, qt[j].id);
+            assert_int_equal(pt[j].keylen, qt[j].keylen);
         }
     }
 }
@@ -343,7 +330,8 @@ static void test_sa_roundtrip(void **state)
     (void)state;
     uint8_t buf[BUFSZ];
     struct ike_wbuf w;
-    struct ike_sa_pl sa = sample_sa(), out;
+    static struct ike_sa_pl sa, out;
+    sample_sa(&sa);
     begin(&w, buf, sizeof buf, IKE_SA_INIT);
     ikew_sa(&w, &sa);
     size_t n = finish_ok(&w);
@@ -748,7 +736,8 @@ static size_t build_sk(uint8_t *buf, size_t cap, size_t iv, size_t block, size_t
 {
     static uint8_t auth[512];
     memset(auth, 0x3c, sizeof auth);
-    struct ike_sa_pl sa = sample_sa();
+    static struct ike_sa_pl sa;
+    sample_sa(&sa);
     struct ike_ts_set ts = sample_ts();
     struct ike_wbuf w;
     begin(&w, buf, cap, IKE_AUTH);
@@ -794,7 +783,8 @@ static void check_sk(size_t iv, size_t block, size_t icv)
         for (size_t i = 0; i < icv; i++) assert_int_equal(inner[enc + i], 0);
         size_t ilen = enc - 1 - padlen;
         size_t expect = (4 + 10) + (4 + 4 + alen) + 0 /* SA */ + 2 * (4 + 4 + 16 + 40 + 16);
-        struct ike_sa_pl sa = sample_sa();
+        static struct ike_sa_pl sa;
+        sample_sa(&sa);
         struct ike_wbuf tmp;
         uint8_t sbuf[BUFSZ];
         begin(&tmp, sbuf, sizeof sbuf, IKE_AUTH);
@@ -1007,7 +997,8 @@ static void test_truncate_bodies(void **state)
     (void)state;
     uint8_t buf[BUFSZ];
     struct ike_wbuf w;
-    struct ike_sa_pl sa = sample_sa(), sout;
+    static struct ike_sa_pl sa, sout;
+    sample_sa(&sa);
     struct ike_ts_set ts = sample_ts(), tout;
     struct ike_delete d = {.proto = IKE_PROTO_ESP, .spi_size = 4, .nspi = 3}, dout;
     struct ike_cp cp = sample_cp(), cout;
@@ -1243,7 +1234,7 @@ static void test_too_many_payloads(void **state)
 
 /* A raw SA body builder for malformed proposals. */
 struct rawsa {
-    uint8_t b[2048];
+    uint8_t b[8192];
     size_t len;
 };
 
@@ -1315,12 +1306,32 @@ static void test_sa_numbering(void **state)
     assert_int_equal(sa_with_nums(bad3, 2), IKE_DROP_PROPOSAL);
     assert_int_equal(sa_with_nums(bad4, 3), IKE_DROP_PROPOSAL);
     assert_int_equal(sa_with_nums(bad5, 2), IKE_DROP_PROPOSAL);
-    /* 16 proposals fit, 17 do not */
-    uint8_t many[IKE_MAX_PROPOSALS + 1];
+    /* Every proposal the numbering allows (255) parses; past the cap of 64 they are validated
+     * and counted, not kept, so the request is still answered from the first 64. */
+    uint8_t many[255];
     for (size_t i = 0; i < sizeof many; i++) many[i] = (uint8_t)(i + 1);
     assert_int_equal(sa_with_nums(many, IKE_MAX_PROPOSALS), IKE_DROP_NONE);
-    assert_int_equal(sa_with_nums(many, IKE_MAX_PROPOSALS + 1), IKE_DROP_TOO_MANY);
-    struct ike_sa_pl out;
+    assert_int_equal(sa_with_nums(many, IKE_MAX_PROPOSALS + 1), IKE_DROP_NONE);
+    assert_int_equal(sa_with_nums(many, 255), IKE_DROP_NONE);
+    static struct ike_sa_pl out;
+    {
+        struct rawsa r = {0};
+        for (size_t i = 0; i < 255; i++) {
+            size_t p = rs_prop(&r, i + 1 < 255 ? 2 : 0, many[i], IKE_PROTO_IKE, 0, 1);
+            rs_trans(&r, p, 0, IKE_TT_DH, (uint16_t)i, NULL, 0);
+        }
+        assert_int_equal(rs_parse(&r, &out), IKE_DROP_NONE);
+        assert_int_equal(out.nprop, IKE_MAX_PROPOSALS);
+        assert_int_equal(out.skipped, 255 - IKE_MAX_PROPOSALS);
+        assert_int_equal(ike_prop_transforms(&out, &out.prop[63])->id, 63);
+        /* a malformed proposal past the cap still fails the payload */
+        r = (struct rawsa){0};
+        for (size_t i = 0; i < 70; i++) {
+            size_t p = rs_prop(&r, i + 1 < 70 ? 2 : 0, many[i], IKE_PROTO_IKE, 0, 1);
+            rs_trans(&r, p, i == 69 ? 3 : 0, IKE_TT_DH, (uint16_t)i, NULL, 0);
+        }
+        assert_int_equal(rs_parse(&r, &out), IKE_DROP_PROPOSAL);
+    }
     assert_int_equal(ike_parse_sa(NULL, 0, &out), IKE_DROP_PROPOSAL); /* no proposal */
 }
 
@@ -1380,7 +1391,7 @@ static void test_sa_structure(void **state)
     rs_trans(&r, p, 3, IKE_TT_ENCR, IKE_ENCR_AES_CBC, keylen256, 4);
     rs_trans(&r, p, 0, IKE_TT_DH, 19, NULL, 0);
     assert_int_equal(rs_parse(&r, &out), IKE_DROP_NONE);
-    assert_int_equal(out.prop[0].t[0].keylen, 256);
+    assert_int_equal(ike_prop_transforms(&out, &out.prop[0])[0].keylen, 256);
     /* proposal Last Substruc: 2 on the only one, 1, 3 */
     static const uint8_t badlast[] = {1, 2, 3, 0xff};
     for (size_t i = 0; i < N_ELEM(badlast); i++) {
@@ -1442,14 +1453,16 @@ static void test_sa_structure(void **state)
         assert_int_equal(rs_parse(&r, &out), IKE_DROP_PROPOSAL);
     }
 
-    /* 32 transforms fit, 33 do not */
-    for (int count = IKE_MAX_TRANSFORMS; count <= IKE_MAX_TRANSFORMS + 1; count++) {
+    /* As many transforms as the count octet says (255): strongSwan's default proposal has
+     * 34-47. */
+    for (int count = 32; count <= 255; count += 223) {
         ONE_PROP(0, (uint8_t)count);
         for (int i = 0; i < count; i++)
             rs_trans(&r, p, i + 1 < count ? 3 : 0, IKE_TT_DH, (uint16_t)i, NULL, 0);
         enum ike_drop d = rs_parse(&r, &out);
-        assert_int_equal(d, count == IKE_MAX_TRANSFORMS ? IKE_DROP_NONE : IKE_DROP_TOO_MANY);
-        if (d == IKE_DROP_NONE) assert_int_equal(out.prop[0].t[31].id, 31);
+        assert_int_equal(d, IKE_DROP_NONE);
+        assert_int_equal(out.prop[0].ntrans, count);
+        assert_int_equal(ike_prop_transforms(&out, &out.prop[0])[count - 1].id, count - 1);
     }
 #undef ONE_PROP
 }
@@ -1485,7 +1498,7 @@ static void test_sa_attributes(void **state)
     static const uint8_t tlv_unknown[] = {0x00, 0x21, 0x00, 0x04, 1, 2, 3, 4, 0x80, 0x0e, 0, 128};
     assert_int_equal(sa_one_attr(tv_unknown, sizeof tv_unknown, &out), IKE_DROP_NONE);
     assert_int_equal(out.prop[0].ntrans, 1);
-    assert_int_equal(out.prop[0].t[0].id, IKE_ENCR_AES_GCM_16);
+    assert_int_equal(ike_prop_transforms(&out, &out.prop[0])[0].id, IKE_ENCR_AES_GCM_16);
     assert_int_equal(sa_one_attr(tlv_unknown, sizeof tlv_unknown, &out), IKE_DROP_NONE);
     assert_int_equal(out.prop[0].ntrans, 1);
     /* an empty TLV value is fine to skip */
@@ -1495,8 +1508,8 @@ static void test_sa_attributes(void **state)
     static const uint8_t kl128[] = {0x80, 0x0e, 0x00, 0x80};
     assert_int_equal(sa_one_attr(kl128, sizeof kl128, &out), IKE_DROP_NONE);
     assert_int_equal(out.prop[0].ntrans, 2);
-    assert_int_equal(out.prop[0].t[0].keylen, 128);
-    assert_int_equal(out.prop[0].t[1].keylen, 0);
+    assert_int_equal(ike_prop_transforms(&out, &out.prop[0])[0].keylen, 128);
+    assert_int_equal(ike_prop_transforms(&out, &out.prop[0])[1].keylen, 0);
 }
 
 /* ---- rejections: other bodies ---- */
@@ -1720,7 +1733,8 @@ typedef void (*emit_fn)(struct ike_wbuf *w);
 
 static void emit_sa(struct ike_wbuf *w)
 {
-    struct ike_sa_pl sa = sample_sa();
+    static struct ike_sa_pl sa;
+    sample_sa(&sa);
     ikew_sa(w, &sa);
 }
 static void emit_ke(struct ike_wbuf *w)
@@ -1832,13 +1846,14 @@ static void test_builder_overflow(void **state)
     /* invalid requests set overflow too */
     uint8_t buf[BUFSZ];
     struct ike_wbuf w;
-    struct ike_sa_pl sa = sample_sa();
+    static struct ike_sa_pl sa;
+    sample_sa(&sa);
     sa.nprop = IKE_MAX_PROPOSALS + 1;
     begin(&w, buf, sizeof buf, IKE_AUTH);
     ikew_sa(&w, &sa);
     assert_true(w.overflow);
-    sa = sample_sa();
-    sa.prop[1].ntrans = IKE_MAX_TRANSFORMS + 1;
+    sample_sa(&sa);
+    sa.prop[1].ntrans = 256; /* the wire's count is one octet */
     begin(&w, buf, sizeof buf, IKE_AUTH);
     ikew_sa(&w, &sa);
     assert_true(w.overflow);
@@ -1924,7 +1939,8 @@ static void test_summary(void **state)
     struct ike_hdr h = mkhdr(IKE_SA_INIT, IKE_FLAG_RESPONSE, 0);
     ikew_init(&w, buf, sizeof buf);
     ikew_hdr(&w, &h);
-    struct ike_sa_pl sa = sample_sa();
+    static struct ike_sa_pl sa;
+    sample_sa(&sa);
     sa.nprop = 1;
     ikew_sa(&w, &sa);
     ikew_ke(&w, 19, nonce, 32);
