@@ -281,8 +281,11 @@ enum ike_drop ike_parse_sa(const uint8_t *b, size_t len, struct ike_sa_pl *sa)
         if (p[0] != 0 && p[0] != PROP_MORE) return IKE_DROP_PROPOSAL;
         if (plen < PROP_HDR_LEN + (size_t)spi_size || plen > len - off) return IKE_DROP_PROPOSAL;
         /* §3.3.1: the first is 1, then each one more (OR); an equal number continues the same
-         * proposal (AND, RFC 4306 bundles), which we accept and let the engine judge. */
-        if (off == 0 ? num != 1 : num != prev_num && num != prev_num + 1) return IKE_DROP_PROPOSAL;
+         * proposal (AND, RFC 4306 bundles), which we accept and let the engine judge. An
+         * answer is one proposal with the number of the one accepted, whatever it was. */
+        bool lone = off == 0 && p[0] == 0;
+        if (off == 0 ? num == 0 || (num != 1 && !lone) : num != prev_num && num != prev_num + 1)
+            return IKE_DROP_PROPOSAL;
         prev_num = num;
         /* §3.3.1: 0 for the initial IKE SA, 8 for an IKE rekey, 4 for ESP/AH. */
         if (spi_size != 0 && spi_size != 4 && spi_size != 8) return IKE_DROP_PROPOSAL;

@@ -1295,14 +1295,18 @@ static enum ike_drop sa_with_nums(const uint8_t *nums, size_t n)
 static void test_sa_numbering(void **state)
 {
     (void)state;
-    static const uint8_t ok1[] = {1}, ok2[] = {1, 2, 3}, ok3[] = {1, 1, 2, 2, 3};
+    static const uint8_t ok1[] = {1}, ok2[] = {1, 2, 3}, ok3[] = {1, 1, 2, 2, 3}, ok4[] = {2},
+                         ok5[] = {255};
     assert_int_equal(sa_with_nums(ok1, 1), IKE_DROP_NONE);
     assert_int_equal(sa_with_nums(ok2, 3), IKE_DROP_NONE);
     assert_int_equal(sa_with_nums(ok3, 5), IKE_DROP_NONE); /* equal numbers: AND */
-    static const uint8_t bad1[] = {0}, bad2[] = {2}, bad3[] = {1, 3}, bad4[] = {1, 2, 1},
+    /* An answer: the one proposal accepted keeps its number (§3.3.1). */
+    assert_int_equal(sa_with_nums(ok4, 1), IKE_DROP_NONE);
+    assert_int_equal(sa_with_nums(ok5, 1), IKE_DROP_NONE);
+    static const uint8_t bad1[] = {0}, bad2[] = {2, 2}, bad3[] = {1, 3}, bad4[] = {1, 2, 1},
                          bad5[] = {2, 3};
     assert_int_equal(sa_with_nums(bad1, 1), IKE_DROP_PROPOSAL);
-    assert_int_equal(sa_with_nums(bad2, 1), IKE_DROP_PROPOSAL);
+    assert_int_equal(sa_with_nums(bad2, 2), IKE_DROP_PROPOSAL);
     assert_int_equal(sa_with_nums(bad3, 2), IKE_DROP_PROPOSAL);
     assert_int_equal(sa_with_nums(bad4, 3), IKE_DROP_PROPOSAL);
     assert_int_equal(sa_with_nums(bad5, 2), IKE_DROP_PROPOSAL);
