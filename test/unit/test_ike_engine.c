@@ -37,13 +37,20 @@ static struct {
     uint16_t frag_mtu;
     uint16_t only_group; /* 0: the usual list */
     enum ike_dpd_mode dpd;
+    uint32_t ike_lifetime, child_lifetime; /* s, 0: the defaults */
+    bool psk_shared;
+    bool esp_cbc_first; /* the profile's ESP proposals: AES-CBC-128/SHA-256, then AES-GCM-256 */
     /* pool */
     uint32_t next_addr, released;
     /* kernel */
     int kernel_err;
     int added, deleted;
+    uint32_t nspi;
     struct ike_child_kernel last;
     uint8_t last_in[100], last_out[100]; /* the keys lent to add_child */
+    uint32_t del_in[16];                 /* spi_in of each del_child */
+    /* where the last datagram popped came from and went */
+    struct ike_ep popped_from, popped_to;
 } T;
 
 static const struct ike_ep GW = {0, 500}, CL = {0, 500};
@@ -97,7 +104,8 @@ static int p_profile(void *ctx, const struct ike_peer_info *peer, struct ike_pro
     memcpy(v->psk_remote, "cisco123", 8), v->psk_remote_len = 8;
     memcpy(v->psk_local, "cisco123", 8), v->psk_local_len = 8;
     v->id_type = IKE_ID_IPV4_ADDR;
-    v->lifetime = 86400;
+    v->lifetime = T.ike_lifetime ? T.ike_lifetime : 86400;
+    v->psk_shared = T.psk_shared;
     v->dpd = T.dpd;
     v->dpd_interval = 10, v->dpd_retry = 2;
     snprintf(v->pool, sizeof v->pool, "pool1");
@@ -110,7 +118,13 @@ static int p_profile(void *ctx, const struct ike_peer_info *peer, struct ike_pro
     e->encr[0].id = IKE_ENCR_AES_GCM_16, e->encr[0].keylen = 256;
     e->encr[1].id = IKE_ENCR_AES_CBC, e->encr[1].keylen = 128;
     e->ninteg = 1, e->integ[0] = IKE_INTEG_HMAC_SHA2_256_128;
-    v->child_lifetime = 3600;
+    if (T.esp_cbc_first) { /* two transform sets: two proposals */
+        v->esp.n = 2;
+        v->esp.p[1] = *e;
+        e->nencr = 1, e->encr[0] = e->encr[1];
+        v->esp.p[1].nencr = 1, v->esp.p[1].ninteg = 0;
+    }
+    v->child_lifetime = T.child_lifetime ? T.child_lifetime : 3600;
     return 0;
 }
 
@@ -146,8 +160,8 @@ static void p_globals(void *ctx, struct ike_globals *g)
 static int k_alloc(void *ctx, const struct ike_ep *l, const struct ike_ep *r, uint32_t reqid,
                    uint32_t *spi)
 {
-    (void)ctx, (void)l, (void)r;
-    *spi = 0xc0000000u | (reqid & 0xffff);
+    (void)ctx, (void)l, (void)r, (void)reqid;
+    *spi = 0xc0000000u | ++T.nspi; /* unique, as the kernel's: a rekey keeps the reqid */
     return 0;
 }
 
@@ -165,7 +179,8 @@ static int k_add(void *ctx, struct ike_child_kernel *c)
 
 static void k_del(void *ctx, const struct ike_child_kernel *c)
 {
-    (void)ctx, (void)c;
+    (void)ctx;
+    if (T.deleted < 16) T.del_in[T.deleted] = c->spi_in;
     T.deleted++;
 }
 
@@ -217,12 +232,27 @@ struct ini {
     uint8_t ni[32], nr[256];
     size_t nrlen;
     struct ike_keys keys;
-    uint8_t init_req[2048], init_resp[2048];
+    uint8_t init_req[8192], init_resp[2048];
     size_t init_req_len, init_resp_len;
     uint32_t msgid;
+    uint64_t iv; /* GCM IV counter: one per message sealed */
     uint8_t last_req[4096];
     size_t last_req_len;
     struct ike_ep me;
+    /* IKE_SA_INIT: the SA payload instead of the one proposal of the suite above (a struct or
+     * raw bytes), N(IKEV2_FRAGMENTATION_SUPPORTED); the proposal the engine chose. */
+    const struct ike_sa_pl *offer;
+    const uint8_t *offer_raw;
+    size_t offer_raw_len;
+    bool frag;
+    uint8_t chosen;
+    /* IKE_AUTH: N(INITIAL_CONTACT), the CHILD_SA's suite. */
+    bool initial_contact;
+    uint16_t esp_encr, esp_keylen, esp_integ;
+    bool natt; /* floated to 4500: our datagrams carry the non-ESP marker */
+    /* The engine is the initiator of this IKE SA (it rekeyed it, §2.18): our messages have the
+     * I flag clear and are sealed with SK_er/SK_ar, the engine's with SK_ei/SK_ai. */
+    bool responder;
 };
 
 static void ini_new(struct ini *I, uint16_t encr, uint16_t keylen, uint16_t integ, uint16_t prf,
@@ -233,6 +263,7 @@ static void ini_new(struct ini *I, uint16_t encr, uint16_t keylen, uint16_t inte
     I->encr = encr, I->keylen = keylen, I->integ = integ, I->prf = prf, I->group = group;
     ike_random(I->ni, sizeof I->ni);
     I->me = cl;
+    I->esp_encr = IKE_ENCR_AES_GCM_16, I->esp_keylen = 256;
 }
 
 static void be64(uint8_t *p, uint64_t v)
@@ -263,15 +294,23 @@ static size_t build_init(struct ini *I, const uint8_t *cookie, size_t cookie_len
         .spi_i = I->spi_i, .major = 2, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_INITIATOR};
     ikew_hdr(&w, &h);
     if (cookie) ikew_notify(&w, 0, NULL, 0, IKE_N_COOKIE, cookie, cookie_len);
-    struct ike_sa_pl sa = {.nprop = 1};
-    struct ike_proposal *p = &sa.prop[0];
-    p->num = 1, p->proto = IKE_PROTO_IKE;
-    ike_sa_pl_add_transform(&sa, IKE_TT_ENCR, I->encr, I->keylen);
-    ike_sa_pl_add_transform(&sa, IKE_TT_PRF, I->prf, 0);
-    if (I->integ) ike_sa_pl_add_transform(&sa, IKE_TT_INTEG, I->integ, 0);
-    ike_sa_pl_add_transform(&sa, IKE_TT_DH, I->group, 0);
-    if (offer) ike_sa_pl_add_transform(&sa, IKE_TT_DH, offer, 0);
-    ikew_sa(&w, &sa);
+    if (I->offer_raw) {
+        size_t start = ikew_pl_begin(&w, IKE_PL_SA, false);
+        ikew_put(&w, I->offer_raw, I->offer_raw_len);
+        ikew_pl_end(&w, start);
+    } else if (I->offer) {
+        ikew_sa(&w, I->offer);
+    } else {
+        struct ike_sa_pl sa = {.nprop = 1};
+        struct ike_proposal *p = &sa.prop[0];
+        p->num = 1, p->proto = IKE_PROTO_IKE;
+        ike_sa_pl_add_transform(&sa, IKE_TT_ENCR, I->encr, I->keylen);
+        ike_sa_pl_add_transform(&sa, IKE_TT_PRF, I->prf, 0);
+        if (I->integ) ike_sa_pl_add_transform(&sa, IKE_TT_INTEG, I->integ, 0);
+        ike_sa_pl_add_transform(&sa, IKE_TT_DH, I->group, 0);
+        if (offer) ike_sa_pl_add_transform(&sa, IKE_TT_DH, offer, 0);
+        ikew_sa(&w, &sa);
+    }
     uint8_t pub[IKE_MAX_DH_LEN];
     size_t pl = ike_dh_public(I->dh, pub, sizeof pub);
     assert_true(pl > 0);
@@ -283,14 +322,34 @@ static size_t build_init(struct ini *I, const uint8_t *cookie, size_t cookie_len
     ikew_notify(&w, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, hs, 20);
     ikew_notify(&w, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, hd, 20);
     if (redirect_supported) ikew_notify(&w, 0, NULL, 0, IKE_N_REDIRECT_SUPPORTED, NULL, 0);
+    if (I->frag) ikew_notify(&w, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
     I->init_req_len = ikew_finish(&w);
     assert_true(I->init_req_len > 0);
     return I->init_req_len;
 }
 
+/* A datagram from the initiator: to port 500, or once floated to 4500 with the non-ESP
+ * marker (RFC 3948 §2.2). */
 static void feed(const struct ini *I, const uint8_t *buf, size_t len)
 {
-    ike_input(T.ike, &gw, &I->me, buf, len);
+    if (!I->natt) {
+        ike_input(T.ike, &gw, &I->me, buf, len);
+        return;
+    }
+    struct ike_ep g = gw;
+    g.port = 4500;
+    uint8_t *b = calloc(1, len + 4);
+    assert_non_null(b);
+    memcpy(b + 4, buf, len);
+    ike_input(T.ike, &g, &I->me, b, len + 4);
+    free(b);
+}
+
+/* RFC 7296 §2.23: the initiator moves to port 4500 after IKE_SA_INIT. */
+static void float_4500(struct ini *I)
+{
+    I->natt = true;
+    I->me.port = 4500;
 }
 
 /* Pops the oldest datagram sent. */
@@ -299,9 +358,22 @@ static size_t pop(uint8_t *out)
     assert_true(T.qn > 0);
     size_t n = T.q[0].len;
     memcpy(out, T.q[0].buf, n);
+    T.popped_from = T.q[0].from, T.popped_to = T.q[0].to;
     memmove(&T.q[0], &T.q[1], sizeof T.q[0] * (size_t)(T.qn - 1));
     T.qn--;
     return n;
+}
+
+/* Pops the oldest datagram sent as an IKE message: one sent from 4500 must start with the
+ * non-ESP marker, which is taken off. */
+static size_t pop_ike(uint8_t *out)
+{
+    size_t n = pop(out);
+    if (T.popped_from.port != 4500) return n;
+    assert_true(n > 4);
+    assert_int_equal(out[0] | out[1] | out[2] | out[3], 0);
+    memmove(out, out + 4, n - 4);
+    return n - 4;
 }
 
 static void notify_of(const struct ike_pl *pl, int n, uint16_t type, struct ike_notify *out,
@@ -339,6 +411,23 @@ static void do_init_redir(struct ini *I, bool redirect_supported)
     struct ike_sa_pl sa;
     assert_int_equal(ike_parse_sa(psa->body, psa->len, &sa), 0);
     assert_int_equal(sa.nprop, 1);
+    /* The chosen proposal is the initiator's suite, one transform of each type (§3.3.6). */
+    I->chosen = sa.prop[0].num;
+    const struct ike_transform *t = ike_prop_transforms(&sa, &sa.prop[0]);
+    int seen = 0;
+    for (int i = 0; i < sa.prop[0].ntrans; i++) {
+        uint16_t want = t[i].type == IKE_TT_ENCR    ? I->encr
+                        : t[i].type == IKE_TT_PRF   ? I->prf
+                        : t[i].type == IKE_TT_INTEG ? I->integ
+                        : t[i].type == IKE_TT_DH    ? I->group
+                                                    : 0xffff;
+        assert_int_equal(t[i].id, want);
+        if (t[i].type == IKE_TT_ENCR) assert_int_equal(t[i].keylen, I->keylen);
+        seen |= 1 << t[i].type;
+    }
+    assert_int_equal(sa.prop[0].ntrans, I->integ ? 4 : 3);
+    assert_int_equal(seen, (1 << IKE_TT_ENCR) | (1 << IKE_TT_PRF) | (1 << IKE_TT_DH) |
+                               (I->integ ? 1 << IKE_TT_INTEG : 0));
     struct ike_ke ke;
     assert_int_equal(ike_parse_ke(pke->body, pke->len, &ke), 0);
     assert_int_equal(ke.group, I->group);
@@ -348,6 +437,9 @@ static void do_init_redir(struct ini *I, bool redirect_supported)
     struct ike_notify n;
     bool f;
     uint8_t want[20];
+    /* RFC 7383 §2.3: fragmentation offered back only when both ends support it. */
+    notify_of(m.pl, m.npl, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, &n, &f);
+    assert_int_equal(f, I->frag && T.frag_mtu);
     notify_of(m.pl, m.npl, IKE_N_NAT_DETECTION_SOURCE_IP, &n, &f);
     assert_true(f);
     natd(I->spi_i, I->spi_r, &gw, want);
@@ -369,42 +461,58 @@ static void do_init(struct ini *I)
     do_init_redir(I, false);
 }
 
-/* Start a protected request. */
-static void req_begin(struct ini *I, struct ike_wbuf *w, uint8_t exchange)
+/* Start a protected message of ours: a request, or the answer to the engine's request
+ * msgid. The I flag says who began this IKE SA (§3.1), whatever the exchange. */
+static void msg_begin(struct ini *I, struct ike_wbuf *w, uint8_t exchange, bool response,
+                      uint32_t msgid)
 {
     ikew_init(w, I->last_req, sizeof I->last_req);
     struct ike_hdr h = {.spi_i = I->spi_i,
                         .spi_r = I->spi_r,
                         .major = 2,
                         .exchange = exchange,
-                        .flags = IKE_FLAG_INITIATOR,
-                        .msgid = I->msgid};
+                        .flags = (uint8_t)((I->responder ? 0 : IKE_FLAG_INITIATOR) |
+                                           (response ? IKE_FLAG_RESPONSE : 0)),
+                        .msgid = msgid};
     ikew_hdr(w, &h);
     ikew_sk_begin(w, ike_suite_iv_len(&I->keys.suite));
 }
 
-static void req_send(struct ini *I, struct ike_wbuf *w)
+static void req_begin(struct ini *I, struct ike_wbuf *w, uint8_t exchange)
+{
+    msg_begin(I, w, exchange, false, I->msgid);
+}
+
+/* Seal what msg_begin started and give it to the engine. */
+static void msg_send(struct ini *I, struct ike_wbuf *w)
 {
     size_t sk = w->sk_off;
     ikew_sk_end(w, ike_suite_block(&I->keys.suite), ike_suite_icv_len(&I->keys.suite));
     I->last_req_len = ikew_finish(w);
     assert_true(I->last_req_len > 0);
-    assert_int_equal(ike_sk_seal(&I->keys, true, I->msgid + 1000, I->last_req, I->last_req_len, sk),
-                     0);
-    I->msgid++;
+    assert_int_equal(
+        ike_sk_seal(&I->keys, !I->responder, ++I->iv, I->last_req, I->last_req_len, sk), 0);
     feed(I, I->last_req, I->last_req_len);
 }
 
-/* Decrypt a message from the responder into pl[] (inner payloads). */
+static void req_send(struct ini *I, struct ike_wbuf *w)
+{
+    I->msgid++;
+    msg_send(I, w);
+}
+
+/* Decrypt a message from the engine into pl[] (inner payloads). */
 static int open_msg(struct ini *I, uint8_t *buf, size_t len, struct ike_msg *m, struct ike_pl *pl)
 {
     uint8_t crit;
     assert_int_equal(ike_msg_parse(buf, len, m, &crit), IKE_DROP_NONE);
     assert_true(m->sk >= 0);
+    /* The engine's I flag says it began this IKE SA. */
+    assert_int_equal(!!(m->hdr.flags & IKE_FLAG_INITIATOR), I->responder);
     size_t sk_off = (size_t)(m->pl[m->sk].body - buf) - 4;
     const uint8_t *in;
     size_t il;
-    assert_int_equal(ike_sk_open(&I->keys, false, buf, len, sk_off, &in, &il), 0);
+    assert_int_equal(ike_sk_open(&I->keys, I->responder, buf, len, sk_off, &in, &il), 0);
     int n = 0;
     assert_int_equal(ike_payloads_walk(m->sk_next, in, il, pl, IKE_MAX_PAYLOADS, &n, &crit), 0);
     return n;
@@ -434,15 +542,14 @@ static void esp_sa(struct ike_sa_pl *sa, uint32_t spi, uint16_t encr, uint16_t k
     ike_sa_pl_add_transform(sa, IKE_TT_ESN, IKE_ESN_NO, 0);
 }
 
-/* IKE_AUTH with PSK `key`, a CP request and one CHILD_SA; returns the response length in resp. */
-static size_t do_auth(struct ini *I, const char *id, const char *key, uint8_t *resp)
+/* IKE_AUTH's payloads into an open request: PSK `key`, a CP request and one CHILD_SA. */
+static void auth_payloads(struct ini *I, struct ike_wbuf *w, const char *id, const char *key)
 {
-    struct ike_wbuf w;
-    req_begin(I, &w, IKE_AUTH);
     uint8_t idb[64] = {IKE_ID_FQDN, 0, 0, 0};
     size_t idl = strlen(id);
     memcpy(idb + 4, id, idl);
-    ikew_id(&w, IKE_PL_IDI, IKE_ID_FQDN, idb + 4, idl);
+    ikew_id(w, IKE_PL_IDI, IKE_ID_FQDN, idb + 4, idl);
+    if (I->initial_contact) ikew_notify(w, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
     size_t ol;
     uint8_t *oct = ike_signed_octets(I->prf, I->keys.sk_pi, I->keys.prf_len, I->init_req,
                                      I->init_req_len, I->nr, I->nrlen, idb, idl + 4, &ol);
@@ -450,27 +557,35 @@ static size_t do_auth(struct ini *I, const char *id, const char *key, uint8_t *r
     uint8_t auth[64];
     size_t al = ike_psk_auth(I->prf, (const uint8_t *)key, strlen(key), oct, ol, auth);
     free(oct);
-    ikew_auth(&w, IKE_AUTH_PSK, auth, al);
+    ikew_auth(w, IKE_AUTH_PSK, auth, al);
     struct ike_cp cp = {.cfg_type = IKE_CFG_REQUEST, .nattr = 2};
     cp.a[0] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_ADDRESS, 0, NULL};
     cp.a[1] = (struct ike_cp_attr){IKE_CA_INTERNAL_IP4_DNS, 0, NULL};
-    ikew_cp(&w, &cp);
-    struct ike_sa_pl sa;
-    esp_sa(&sa, 0xcafe0001, IKE_ENCR_AES_GCM_16, 256, 0);
-    ikew_sa(&w, &sa);
+    ikew_cp(w, &cp);
+    struct ike_sa_pl *sa = malloc(sizeof *sa);
+    assert_non_null(sa);
+    esp_sa(sa, 0xcafe0001, I->esp_encr, I->esp_keylen, I->esp_integ);
+    ikew_sa(w, sa);
+    free(sa);
     struct ike_ts_set ts = any_ts();
-    ikew_ts(&w, IKE_PL_TSI, &ts);
-    ikew_ts(&w, IKE_PL_TSR, &ts);
-    req_send(I, &w);
-    assert_int_equal(T.qn, 1);
-    return pop(resp);
+    ikew_ts(w, IKE_PL_TSI, &ts);
+    ikew_ts(w, IKE_PL_TSR, &ts);
 }
 
-static void check_auth_ok(struct ini *I, uint8_t *resp, size_t len)
+/* IKE_AUTH (auth_payloads); returns the response length in resp. */
+static size_t do_auth(struct ini *I, const char *id, const char *key, uint8_t *resp)
 {
-    struct ike_msg m;
-    struct ike_pl pl[IKE_MAX_PAYLOADS];
-    int n = open_msg(I, resp, len, &m, pl);
+    struct ike_wbuf w;
+    req_begin(I, &w, IKE_AUTH);
+    auth_payloads(I, &w, id, key);
+    req_send(I, &w);
+    assert_int_equal(T.qn, 1);
+    return pop_ike(resp);
+}
+
+/* The inner payloads of a successful IKE_AUTH answer, checked. */
+static void check_auth_pl(struct ini *I, const struct ike_pl *pl, int n)
+{
     /* Verify the responder's AUTH over its IKE_SA_INIT response (§2.15). */
     const struct ike_pl *pid = ike_pl_find(pl, n, IKE_PL_IDR);
     const struct ike_pl *pau = ike_pl_find(pl, n, IKE_PL_AUTH);
@@ -542,6 +657,14 @@ static void check_auth_ok(struct ini *I, uint8_t *resp, size_t len)
     assert_int_equal(T.last.enc_key_len, 36);
     assert_memory_equal(T.last_in, km, 36);
     assert_memory_equal(T.last_out, km + 36, 36);
+}
+
+static void check_auth_ok(struct ini *I, uint8_t *resp, size_t len)
+{
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int n = open_msg(I, resp, len, &m, pl);
+    check_auth_pl(I, pl, n);
 }
 
 static void establish_psk(struct ini *I)
@@ -785,6 +908,108 @@ static void delete_ike(struct ini *I)
     req_send(I, &w);
 }
 
+/* Our CREATE_CHILD_SA rekeying the CHILD_SA we receive on `old` (§1.3.3): AES-GCM-256 to our
+ * new SPI `spi`, nonce ni, TSi our pool address, TSr anything. */
+static void req_child_rekey(struct ini *I, uint32_t old, uint32_t spi, const uint8_t *ni,
+                            size_t nilen)
+{
+    struct ike_wbuf w;
+    req_begin(I, &w, IKE_CREATE_CHILD_SA);
+    uint32_t be = htonl(old);
+    ikew_notify(&w, IKE_PROTO_ESP, (const uint8_t *)&be, 4, IKE_N_REKEY_SA, NULL, 0);
+    struct ike_sa_pl *sa = malloc(sizeof *sa);
+    assert_non_null(sa);
+    esp_sa(sa, spi, IKE_ENCR_AES_GCM_16, 256, 0);
+    ikew_sa(&w, sa);
+    free(sa);
+    ikew_nonce(&w, ni, nilen);
+    struct ike_ts_set ts = any_ts();
+    ts.ts[0].eaddr[0] = 0xac, ts.ts[0].eaddr[1] = 0x10, ts.ts[0].eaddr[2] = 1,
+    ts.ts[0].eaddr[3] = 1;
+    memcpy(ts.ts[0].saddr, ts.ts[0].eaddr, 4);
+    ikew_ts(&w, IKE_PL_TSI, &ts);
+    struct ike_ts_set any = any_ts();
+    ikew_ts(&w, IKE_PL_TSR, &any);
+    req_send(I, &w);
+}
+
+/* Timers of the engine that the tests wait out (ike_internal.h). */
+#define HALF_OPEN_MS 30000    /* IKE_HALF_OPEN_MS */
+#define FRAG_TIMEOUT_MS 30000 /* IKE_FRAG_TIMEOUT_MS */
+
+/* An IKE_AUTH answer that authenticated us and made the CHILD_SA: AUTH, SA, no error. */
+static void check_auth_up(struct ini *I, uint8_t *resp, size_t len)
+{
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int n = open_msg(I, resp, len, &m, pl);
+    assert_non_null(ike_pl_find(pl, n, IKE_PL_AUTH));
+    assert_non_null(ike_pl_find(pl, n, IKE_PL_SA));
+    for (int i = 0; i < n; i++) {
+        struct ike_notify nt;
+        if (pl[i].type == IKE_PL_NOTIFY && !ike_parse_notify(pl[i].body, pl[i].len, &nt))
+            assert_true(nt.type >= 16384);
+    }
+}
+
+/* A liveness check (empty INFORMATIONAL, §2.4) on I's SA is answered on the same SPIs. */
+static void check_alive(struct ini *I)
+{
+    struct ike_wbuf w;
+    req_begin(I, &w, IKE_INFORMATIONAL);
+    req_send(I, &w);
+    assert_int_equal(T.qn, 1);
+    uint8_t b[4096];
+    size_t n = pop_ike(b);
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    assert_int_equal(open_msg(I, b, n, &m, pl), 0);
+    assert_true(m.hdr.flags & IKE_FLAG_RESPONSE);
+    assert_int_equal(m.hdr.msgid, I->msgid - 1);
+    assert_true(m.hdr.spi_i == I->spi_i);
+    assert_true(m.hdr.spi_r == I->spi_r);
+}
+
+/* An SA payload body of n IKE proposals numbered 1..n (§3.3.1), more than struct ike_sa_pl
+ * holds: each 3DES (which the gateway refuses) but proposal `good`, AES-CBC-256; all with
+ * PRF and integrity SHA-256 and X25519. */
+static size_t many_props(uint8_t *out, size_t cap, int n, int good)
+{
+    size_t off = 0;
+    for (int i = 1; i <= n; i++) {
+        const uint16_t t[4][3] = {
+            {IKE_TT_ENCR, i == good ? IKE_ENCR_AES_CBC : 3 /* 3DES */, i == good ? 256 : 0},
+            {IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0},
+            {IKE_TT_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0},
+            {IKE_TT_DH, IKE_DH_CURVE25519, 0}};
+        size_t start = off;
+        assert_true(off + 8 + 4 * 12 <= cap);
+        uint8_t *p = out + off;
+        p[0] = i < n ? 2 : 0, p[1] = 0, p[4] = (uint8_t)i, p[5] = IKE_PROTO_IKE, p[6] = 0, p[7] = 4;
+        off += 8;
+        for (int k = 0; k < 4; k++) {
+            uint8_t *d = out + off;
+            size_t tl = t[k][2] ? 12 : 8;
+            d[0] = k < 3 ? 3 : 0, d[1] = 0, d[2] = 0, d[3] = (uint8_t)tl;
+            d[4] = (uint8_t)t[k][0], d[5] = 0, d[6] = (uint8_t)(t[k][1] >> 8),
+            d[7] = (uint8_t)t[k][1];
+            if (t[k][2]) /* Key Length, TV (§3.3.5) */
+                d[8] = 0x80, d[9] = 14, d[10] = (uint8_t)(t[k][2] >> 8), d[11] = (uint8_t)t[k][2];
+            off += tl;
+        }
+        out[start + 2] = (uint8_t)((off - start) >> 8), out[start + 3] = (uint8_t)(off - start);
+    }
+    return off;
+}
+
+static void add_transforms(struct ike_sa_pl *sa, uint8_t type, const uint16_t *ids, size_t n,
+                           uint16_t keylen)
+{
+    for (size_t i = 0; i < n; i++) assert_true(ike_sa_pl_add_transform(sa, type, ids[i], keylen));
+}
+#define ADD_TRANSFORMS(sa, type, ids, keylen)                                                      \
+    add_transforms(sa, type, ids, sizeof(ids) / sizeof(ids[0]), keylen)
+
 static void test_delete_from_peer(void **state)
 {
     (void)state;
@@ -812,26 +1037,13 @@ static void test_child_delete_and_rekey(void **state)
     struct ini I;
     establish_psk(&I);
     uint32_t old_in = T.last.spi_in;
-    /* Rekey the CHILD_SA (§1.3.3): REKEY_SA names the SPI we send to... no: the SPI the
-     * initiator receives on, which is our outbound. */
-    struct ike_wbuf w;
-    req_begin(&I, &w, IKE_CREATE_CHILD_SA);
-    uint32_t be = htonl(0xcafe0001);
-    ikew_notify(&w, IKE_PROTO_ESP, (const uint8_t *)&be, 4, IKE_N_REKEY_SA, NULL, 0);
-    struct ike_sa_pl sa;
-    esp_sa(&sa, 0xcafe0002, IKE_ENCR_AES_GCM_16, 256, 0);
-    ikew_sa(&w, &sa);
+    /* Rekey the CHILD_SA (§1.3.3): REKEY_SA names the SPI the initiator receives on, which
+     * is our outbound. */
     uint8_t ni2[32];
     ike_random(ni2, sizeof ni2);
-    ikew_nonce(&w, ni2, sizeof ni2);
-    struct ike_ts_set ts = any_ts();
-    ts.ts[0].eaddr[0] = 0xac, ts.ts[0].eaddr[1] = 0x10, ts.ts[0].eaddr[2] = 1,
-    ts.ts[0].eaddr[3] = 1;
-    memcpy(ts.ts[0].saddr, ts.ts[0].eaddr, 4);
-    ikew_ts(&w, IKE_PL_TSI, &ts);
-    struct ike_ts_set any = any_ts();
-    ikew_ts(&w, IKE_PL_TSR, &any);
-    req_send(&I, &w);
+    req_child_rekey(&I, 0xcafe0001, 0xcafe0002, ni2, sizeof ni2);
+    struct ike_wbuf w;
+    uint32_t be = htonl(0xcafe0001);
     uint8_t b[4096];
     size_t n = pop(b);
     struct ike_msg m;
@@ -1091,6 +1303,391 @@ static void test_redirect_at_auth(void **state)
     assert_int_equal(st.half_open, 0);
 }
 
+/* NAT-T float, then a replay (the use-after-free of the half-open table keyed by an address
+ * that moved): IKE_SA_INIT from port 500, IKE_AUTH from 4500 with an identity no profile
+ * takes; the IKE_SA_INIT again from 500 gets the cached answer from 500, another one with the
+ * same SPIi is dropped, and the SA times out cleanly (ASan watches the whole binary). */
+static void test_natt_float_failed_auth_then_replay(void **state)
+{
+    (void)state;
+    struct ini I;
+    ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    do_init(&I);
+    float_4500(&I);
+    uint8_t resp[4096];
+    size_t n = do_auth(&I, "nobody", "cisco123", resp);
+    assert_int_equal(T.popped_from.port, 4500);
+    assert_int_equal(T.popped_to.port, 4500);
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int np = open_msg(&I, resp, n, &m, pl);
+    struct ike_notify nt;
+    bool f;
+    notify_of(pl, np, IKE_N_AUTHENTICATION_FAILED, &nt, &f);
+    assert_true(f);
+    /* §2.1: the IKE_SA_INIT retransmitted from 500 is answered the same, to where it came. */
+    I.natt = false, I.me.port = 500;
+    feed(&I, I.init_req, I.init_req_len);
+    assert_int_equal(T.qn, 1);
+    uint8_t b[4096];
+    n = pop(b);
+    assert_int_equal(T.popped_from.port, 500);
+    assert_int_equal(T.popped_to.port, 500);
+    assert_int_equal(T.popped_to.addr, cl.addr);
+    assert_int_equal(n, I.init_resp_len);
+    assert_memory_equal(b, I.init_resp, n);
+    /* The same SPIi with other bytes (a new nonce) is no retransmission: dropped. */
+    struct ini J = I;
+    ike_random(J.ni, sizeof J.ni);
+    feed(&J, J.init_req, build_init(&J, NULL, 0, 0, false));
+    ike_dh_free(J.dh);
+    assert_int_equal(T.qn, 0);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.drops[IKE_DROP_SPI], 1);
+    assert_int_equal(st.retransmits_answered, 1);
+    assert_int_equal(st.sa_failed_auth, 1);
+    assert_int_equal(st.half_open, 1);
+    loop_advance(T.loop, HALF_OPEN_MS + 1000);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.half_open, 0);
+    assert_int_equal(st.established, 0);
+    /* Its SPIi is free again. */
+    ini_new(&J, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    J.spi_i = I.spi_i;
+    do_init(&J);
+}
+
+/* An SA set up over 4500 and deleted by the client; the client starts over from 500 with the
+ * same SPIi: a new SA, which works. */
+static void test_natt_deleted_spi_reused(void **state)
+{
+    (void)state;
+    struct ini I;
+    ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    do_init(&I);
+    float_4500(&I);
+    uint8_t resp[4096];
+    size_t n = do_auth(&I, "client1", "cisco123", resp);
+    assert_int_equal(T.popped_from.port, 4500);
+    check_auth_ok(&I, resp, n);
+    check_alive(&I);
+    delete_ike(&I);
+    assert_int_equal(T.qn, 1);
+    n = pop_ike(resp);
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    open_msg(&I, resp, n, &m, pl);
+    assert_true(m.hdr.flags & IKE_FLAG_RESPONSE);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.established, 0);
+    struct ini J;
+    ini_new(&J, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    J.spi_i = I.spi_i;
+    T.added = 0, T.next_addr = 0xac100101; /* the fake pool hands out the same again */
+    do_init(&J);
+    assert_true(J.spi_r != I.spi_r);
+    n = do_auth(&J, "client1", "cisco123", resp);
+    assert_int_equal(T.popped_from.port, 500);
+    check_auth_ok(&J, resp, n);
+    check_alive(&J);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.established, 1);
+    assert_int_equal(st.half_open, 0);
+}
+
+/* strongSwan's default IKE proposal: two proposals of ~40 transforms, most of them algorithms
+ * the gateway does not have; the first of each type it has is taken. */
+static void test_strongswan_default_proposal(void **state)
+{
+    (void)state;
+    static const uint16_t encr[] = {IKE_ENCR_AES_CBC, 13 /* AES-CTR */, 23 /* CAMELLIA-CBC */,
+                                    24 /* CAMELLIA-CTR */};
+    static const uint16_t aead[] = {IKE_ENCR_AES_GCM_16, 19 /* GCM-12 */, 18 /* GCM-8 */,
+                                    16 /* CCM-16 */,     15 /* CCM-12 */, 14 /* CCM-8 */};
+    static const uint16_t integ[] = {IKE_INTEG_HMAC_SHA2_256_128, IKE_INTEG_HMAC_SHA2_384_192,
+                                     IKE_INTEG_HMAC_SHA2_512_256, IKE_INTEG_HMAC_SHA1_96,
+                                     5 /* AES-XCBC-96 */,         8 /* AES-CMAC-96 */};
+    static const uint16_t prf[] = {IKE_PRF_HMAC_SHA2_256, IKE_PRF_HMAC_SHA2_384,
+                                   IKE_PRF_HMAC_SHA2_512, IKE_PRF_HMAC_SHA1,
+                                   4 /* AES128-XCBC */,   8 /* AES128-CMAC */};
+    static const uint16_t dh[] = {IKE_DH_CURVE25519,
+                                  32,
+                                  IKE_DH_ECP256,
+                                  IKE_DH_ECP384,
+                                  IKE_DH_ECP521,
+                                  28,
+                                  29,
+                                  30,
+                                  IKE_DH_MODP3072,
+                                  IKE_DH_MODP4096,
+                                  17,
+                                  18,
+                                  IKE_DH_MODP2048};
+    static const uint16_t keylens[] = {128, 192, 256};
+    static const uint16_t chacha[] = {28}, tdes[] = {3};
+    struct ike_sa_pl *sa = malloc(sizeof *sa);
+    assert_non_null(sa);
+    sa->nprop = sa->ntrans = sa->skipped = 0;
+    assert_true(ike_sa_pl_add_prop(sa, 1, IKE_PROTO_IKE, NULL, 0));
+    for (size_t i = 0; i < sizeof encr / sizeof encr[0]; i++)
+        for (size_t k = 0; k < 3; k++) add_transforms(sa, IKE_TT_ENCR, &encr[i], 1, keylens[k]);
+    ADD_TRANSFORMS(sa, IKE_TT_ENCR, tdes, 0);
+    ADD_TRANSFORMS(sa, IKE_TT_INTEG, integ, 0);
+    ADD_TRANSFORMS(sa, IKE_TT_PRF, prf, 0);
+    ADD_TRANSFORMS(sa, IKE_TT_DH, dh, 0);
+    assert_true(ike_sa_pl_add_prop(sa, 2, IKE_PROTO_IKE, NULL, 0));
+    for (size_t i = 0; i < sizeof aead / sizeof aead[0]; i++)
+        for (size_t k = 0; k < 3; k++) add_transforms(sa, IKE_TT_ENCR, &aead[i], 1, keylens[k]);
+    ADD_TRANSFORMS(sa, IKE_TT_ENCR, chacha, 0);
+    ADD_TRANSFORMS(sa, IKE_TT_PRF, prf, 0);
+    ADD_TRANSFORMS(sa, IKE_TT_DH, dh, 0);
+    assert_true(sa->prop[0].ntrans >= 38 && sa->prop[1].ntrans >= 38);
+    struct ini I;
+    ini_new(&I, IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    I.offer = sa;
+    do_init(&I); /* checks the choice: AES-CBC-128, SHA-256, PRF SHA-256, X25519 */
+    assert_int_equal(I.chosen, 1);
+    uint8_t resp[4096];
+    size_t n = do_auth(&I, "client1", "cisco123", resp);
+    check_auth_ok(&I, resp, n);
+    /* The AEAD one alone: AES-GCM-256, no integrity. */
+    sa->nprop = 1;
+    sa->prop[0] = sa->prop[1];
+    sa->prop[0].num = 1;
+    struct ini J;
+    ini_new(&J, IKE_ENCR_AES_GCM_16, 256, 0, IKE_PRF_HMAC_SHA2_256, IKE_DH_CURVE25519);
+    J.offer = sa;
+    J.me.addr = htonl(0x0a0a0a03);
+    do_init(&J);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.no_proposal_sent, 0);
+    assert_int_equal(st.proposals_skipped, 0);
+    assert_int_equal(st.half_open, 1);
+    assert_int_equal(st.established, 1);
+    free(sa);
+}
+
+/* RFC 7296 §3.3.6: a proposal with a transform type the gateway does not know is unacceptable
+ * even though the rest would do; another proposal of the payload is still chosen. */
+static void test_unknown_transform_type(void **state)
+{
+    (void)state;
+    struct ike_sa_pl *sa = malloc(sizeof *sa);
+    assert_non_null(sa);
+    sa->nprop = sa->ntrans = sa->skipped = 0;
+    assert_true(ike_sa_pl_add_prop(sa, 1, IKE_PROTO_IKE, NULL, 0));
+    assert_true(ike_sa_pl_add_transform(sa, IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256));
+    assert_true(ike_sa_pl_add_transform(sa, IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0));
+    assert_true(ike_sa_pl_add_transform(sa, 6, 1, 0)); /* no such type */
+    assert_true(ike_sa_pl_add_transform(sa, IKE_TT_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0));
+    assert_true(ike_sa_pl_add_transform(sa, IKE_TT_DH, IKE_DH_CURVE25519, 0));
+    int ntrans1 = sa->ntrans;
+    assert_true(ike_sa_pl_add_prop(sa, 2, IKE_PROTO_IKE, NULL, 0));
+    assert_true(ike_sa_pl_add_transform(sa, IKE_TT_ENCR, IKE_ENCR_AES_CBC, 128));
+    assert_true(ike_sa_pl_add_transform(sa, IKE_TT_PRF, IKE_PRF_HMAC_SHA1, 0));
+    assert_true(ike_sa_pl_add_transform(sa, IKE_TT_INTEG, IKE_INTEG_HMAC_SHA1_96, 0));
+    assert_true(ike_sa_pl_add_transform(sa, IKE_TT_DH, IKE_DH_CURVE25519, 0));
+    struct ini I;
+    ini_new(&I, IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA1_96, IKE_PRF_HMAC_SHA1,
+            IKE_DH_CURVE25519);
+    I.offer = sa;
+    do_init(&I);
+    assert_int_equal(I.chosen, 2);
+    /* Alone, it is refused. */
+    sa->nprop = 1, sa->ntrans = ntrans1;
+    ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    I.offer = sa;
+    feed(&I, I.init_req, build_init(&I, NULL, 0, 0, false));
+    ike_dh_free(I.dh);
+    free(sa);
+    assert_int_equal(T.qn, 1);
+    uint8_t b[4096];
+    size_t n = pop(b);
+    struct ike_msg m;
+    uint8_t crit;
+    assert_int_equal(ike_msg_parse(b, n, &m, &crit), 0);
+    assert_int_equal(m.hdr.spi_r, 0);
+    assert_null(ike_pl_find(m.pl, m.npl, IKE_PL_SA));
+    struct ike_notify nt;
+    bool f;
+    notify_of(m.pl, m.npl, IKE_N_NO_PROPOSAL_CHOSEN, &nt, &f);
+    assert_true(f);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.no_proposal_sent, 1);
+    assert_int_equal(st.half_open, 1);
+}
+
+/* IKE_SA_INIT of 100 proposals with one acceptable at `good`: answered with it, or refused
+ * (NO_PROPOSAL_CHOSEN) when it lies past the first IKE_MAX_PROPOSALS. */
+static void many_proposals(int good, bool chosen)
+{
+    static uint8_t raw[8192];
+    struct ini I;
+    ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    I.offer_raw = raw;
+    I.offer_raw_len = many_props(raw, sizeof raw, 100, good);
+    struct ike_stats st0, st;
+    ike_get_stats(T.ike, &st0);
+    if (chosen) {
+        do_init(&I);
+        assert_int_equal(I.chosen, good);
+    } else {
+        feed(&I, I.init_req, build_init(&I, NULL, 0, 0, false));
+        ike_dh_free(I.dh);
+        assert_int_equal(T.qn, 1);
+        uint8_t b[4096];
+        size_t n = pop(b);
+        struct ike_msg m;
+        uint8_t crit;
+        assert_int_equal(ike_msg_parse(b, n, &m, &crit), 0);
+        assert_int_equal(m.hdr.spi_r, 0);
+        struct ike_notify nt;
+        bool f;
+        notify_of(m.pl, m.npl, IKE_N_NO_PROPOSAL_CHOSEN, &nt, &f);
+        assert_true(f);
+    }
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.proposals_skipped - st0.proposals_skipped, 100 - IKE_MAX_PROPOSALS);
+    assert_int_equal(st.no_proposal_sent - st0.no_proposal_sent, chosen ? 0 : 1);
+    assert_int_equal(st.half_open - st0.half_open, chosen ? 1 : 0);
+}
+
+static void test_proposals_past_the_cap(void **state)
+{
+    (void)state;
+    many_proposals(80, false);
+    many_proposals(10, true);
+    many_proposals(IKE_MAX_PROPOSALS, true);
+    many_proposals(IKE_MAX_PROPOSALS + 1, false);
+}
+
+/* §2.4 INITIAL_CONTACT: the identity's older IKE SA, from another address, goes with its
+ * CHILD_SA and its pool address. */
+static void test_initial_contact(void **state)
+{
+    (void)state;
+    struct ini A, B;
+    establish_psk(&A);
+    uint32_t a_in = T.last.spi_in;
+    ini_new(&B, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    B.me.addr = htonl(0x0a0a0a03);
+    B.initial_contact = true;
+    do_init(&B);
+    uint8_t resp[4096];
+    size_t n = do_auth(&B, "client1", "cisco123", resp);
+    check_auth_up(&B, resp, n);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.initial_contact_deleted, 1);
+    assert_int_equal(st.established, 1);
+    assert_int_equal(T.released, 0xac100101);
+    assert_int_equal(T.deleted, 1);
+    assert_int_equal(T.del_in[0], a_in);
+    /* A's SA is gone: its requests find none. */
+    struct ike_wbuf w;
+    req_begin(&A, &w, IKE_INFORMATIONAL);
+    req_send(&A, &w);
+    assert_int_equal(T.qn, 0);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.drops[IKE_DROP_NO_SA], 1);
+    check_alive(&B);
+}
+
+/* With a key many clients may share (psk_shared), INITIAL_CONTACT acts only on SAs from the
+ * same address: another client of the same identity stays, the same host (another port, as
+ * after a NAT rebinding) replaces its own. */
+static void test_initial_contact_shared_key(void **state)
+{
+    (void)state;
+    T.psk_shared = true;
+    struct ini A, B, C;
+    establish_psk(&A);
+    uint32_t a_in = T.last.spi_in;
+    ini_new(&B, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    B.me.addr = htonl(0x0a0a0a03);
+    B.initial_contact = true;
+    do_init(&B);
+    uint8_t resp[4096];
+    size_t n = do_auth(&B, "client1", "cisco123", resp);
+    check_auth_up(&B, resp, n);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.initial_contact_deleted, 0);
+    assert_int_equal(st.established, 2);
+    assert_int_equal(T.released, 0);
+    assert_int_equal(T.deleted, 0);
+    check_alive(&A);
+    ini_new(&C, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    C.me.port = 1500;
+    C.initial_contact = true;
+    do_init(&C);
+    n = do_auth(&C, "client1", "cisco123", resp);
+    check_auth_up(&C, resp, n);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.initial_contact_deleted, 1);
+    assert_int_equal(st.established, 2);
+    assert_int_equal(T.released, 0xac100101);
+    assert_int_equal(T.deleted, 1);
+    assert_int_equal(T.del_in[0], a_in);
+    check_alive(&B);
+    check_alive(&C);
+}
+
+/* IKE_AUTH whose CHILD_SA the profile refuses: NO_PROPOSAL_CHOSEN, no CP reply, the address
+ * back to the pool; the IKE SA stays. */
+static void test_failed_child_releases_lease(void **state)
+{
+    (void)state;
+    struct ini I;
+    ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    I.esp_encr = IKE_ENCR_AES_CBC, I.esp_keylen = 256, I.esp_integ = IKE_INTEG_HMAC_SHA1_96;
+    do_init(&I);
+    uint8_t resp[4096];
+    size_t n = do_auth(&I, "client1", "cisco123", resp);
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int np = open_msg(&I, resp, n, &m, pl);
+    assert_non_null(ike_pl_find(pl, np, IKE_PL_AUTH));
+    assert_null(ike_pl_find(pl, np, IKE_PL_SA));
+    assert_null(ike_pl_find(pl, np, IKE_PL_CP));
+    struct ike_notify nt;
+    bool f;
+    notify_of(pl, np, IKE_N_NO_PROPOSAL_CHOSEN, &nt, &f);
+    assert_true(f);
+    assert_int_equal(T.released, 0xac100101);
+    assert_int_equal(T.added, 0);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.leases_released_childless, 1);
+    assert_int_equal(st.no_proposal_sent, 1);
+    assert_int_equal(st.established, 1);
+    assert_int_equal(st.children, 0);
+    check_alive(&I);
+    /* The address is not given back twice when the SA goes. */
+    T.released = 0;
+    delete_ike(&I);
+    assert_int_equal(T.qn, 1);
+    T.qn = 0;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.established, 0);
+    assert_int_equal(T.released, 0);
+}
+
 int main(void)
 {
     log_init("test_ike_engine", false);
@@ -1110,6 +1707,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_natt_marker_and_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redirect_at_init, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redirect_at_auth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_natt_float_failed_auth_then_replay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_natt_deleted_spi_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_strongswan_default_proposal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_transform_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proposals_past_the_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_initial_contact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_initial_contact_shared_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_child_releases_lease, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
