@@ -970,6 +970,168 @@ static void check_alive(struct ini *I)
     assert_true(m.hdr.spi_r == I->spi_r);
 }
 
+/* A request of the engine's, popped (into b) and opened. */
+static int pop_request(struct ini *I, uint8_t *b, struct ike_msg *m, struct ike_pl *pl,
+                       uint8_t exchange)
+{
+    assert_true(T.qn > 0);
+    size_t n = pop_ike(b);
+    int np = open_msg(I, b, n, m, pl);
+    assert_false(m->hdr.flags & IKE_FLAG_RESPONSE);
+    assert_int_equal(m->hdr.exchange, exchange);
+    return np;
+}
+
+/* Our answer to the engine's request msgid: empty, or one notify of `type`. */
+static void answer(struct ini *I, uint8_t exchange, uint32_t msgid, uint16_t type)
+{
+    struct ike_wbuf w;
+    msg_begin(I, &w, exchange, true, msgid);
+    if (type) ikew_notify(&w, 0, NULL, 0, type, NULL, 0);
+    msg_send(I, &w);
+}
+
+static uint32_t spi_of(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return ntohl(v);
+}
+
+/* The engine's INFORMATIONAL request with a DELETE, popped into *d; returns its message ID. */
+static uint32_t read_delete(struct ini *I, struct ike_delete *d)
+{
+    uint8_t b[4096];
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int np = pop_request(I, b, &m, pl, IKE_INFORMATIONAL);
+    const struct ike_pl *pd = ike_pl_find(pl, np, IKE_PL_DELETE);
+    assert_non_null(pd);
+    assert_int_equal(ike_parse_delete(pd->body, pd->len, d), 0);
+    return m.hdr.msgid;
+}
+
+/* The engine closes the CHILD_SA whose inbound SPI is spi_in (§1.4.1); we answer. */
+static void expect_child_delete(struct ini *I, uint32_t spi_in)
+{
+    struct ike_delete d;
+    uint32_t id = read_delete(I, &d);
+    assert_int_equal(d.proto, IKE_PROTO_ESP);
+    assert_int_equal(d.nspi, 1);
+    assert_int_equal(spi_of(d.spi[0]), spi_in);
+    answer(I, IKE_INFORMATIONAL, id, 0);
+}
+
+/* We close the CHILD_SA we receive on spi; the engine's answer names its inbound SPI of it. */
+static uint32_t delete_child(struct ini *I, uint32_t spi)
+{
+    struct ike_wbuf w;
+    req_begin(I, &w, IKE_INFORMATIONAL);
+    struct ike_delete d = {.proto = IKE_PROTO_ESP, .spi_size = 4, .nspi = 1};
+    uint32_t be = htonl(spi);
+    memcpy(d.spi[0], &be, 4);
+    ikew_delete(&w, &d);
+    req_send(I, &w);
+    assert_int_equal(T.qn, 1);
+    uint8_t b[4096];
+    size_t n = pop_ike(b);
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int np = open_msg(I, b, n, &m, pl);
+    assert_true(m.hdr.flags & IKE_FLAG_RESPONSE);
+    const struct ike_pl *pd = ike_pl_find(pl, np, IKE_PL_DELETE);
+    assert_non_null(pd);
+    assert_int_equal(ike_parse_delete(pd->body, pd->len, &d), 0);
+    assert_int_equal(d.nspi, 1);
+    return spi_of(d.spi[0]);
+}
+
+/* What the engine asks in its CREATE_CHILD_SA for a CHILD_SA (§1.3.1, §1.3.3). */
+struct child_req {
+    uint32_t msgid;
+    uint32_t rekey_spi; /* N(REKEY_SA): the CHILD_SA replaced, by the engine's inbound SPI */
+    uint32_t spi;       /* the engine's new inbound SPI */
+    uint8_t propnum;    /* its proposal with AES-GCM-256 */
+    uint8_t ni[IKE_NONCE_MAX];
+    size_t nilen;
+    struct ike_ts_set tsi, tsr;
+};
+
+static void read_child_req(struct ini *I, struct child_req *r)
+{
+    uint8_t b[4096];
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int np = pop_request(I, b, &m, pl, IKE_CREATE_CHILD_SA);
+    memset(r, 0, sizeof *r);
+    r->msgid = m.hdr.msgid;
+    struct ike_notify nt;
+    bool f;
+    notify_of(pl, np, IKE_N_REKEY_SA, &nt, &f);
+    if (f) {
+        assert_int_equal(nt.proto, IKE_PROTO_ESP);
+        assert_int_equal(nt.spi_size, 4);
+        r->rekey_spi = spi_of(nt.spi);
+    }
+    const struct ike_pl *psa = ike_pl_find(pl, np, IKE_PL_SA);
+    const struct ike_pl *pno = ike_pl_find(pl, np, IKE_PL_NONCE);
+    const struct ike_pl *pti = ike_pl_find(pl, np, IKE_PL_TSI);
+    const struct ike_pl *ptr = ike_pl_find(pl, np, IKE_PL_TSR);
+    assert_non_null(psa);
+    assert_non_null(pno);
+    assert_non_null(pti);
+    assert_non_null(ptr);
+    assert_null(ike_pl_find(pl, np, IKE_PL_KE)); /* the profile has no PFS */
+    struct ike_sa_pl *sa = malloc(sizeof *sa);
+    assert_non_null(sa);
+    assert_int_equal(ike_parse_sa(psa->body, psa->len, sa), 0);
+    for (int i = 0; i < sa->nprop; i++) {
+        const struct ike_proposal *p = &sa->prop[i];
+        assert_int_equal(p->proto, IKE_PROTO_ESP);
+        assert_int_equal(p->spi_size, 4);
+        const struct ike_transform *t = ike_prop_transforms(sa, p);
+        for (int k = 0; k < p->ntrans && !r->propnum; k++)
+            if (t[k].type == IKE_TT_ENCR && t[k].id == IKE_ENCR_AES_GCM_16 && t[k].keylen == 256)
+                r->propnum = p->num, r->spi = spi_of(p->spi);
+    }
+    free(sa);
+    assert_true(r->propnum != 0);
+    memcpy(r->ni, pno->body, pno->len);
+    r->nilen = pno->len;
+    assert_int_equal(ike_parse_ts(pti->body, pti->len, &r->tsi), 0);
+    assert_int_equal(ike_parse_ts(ptr->body, ptr->len, &r->tsr), 0);
+}
+
+/* Our answer to it as responder: AES-GCM-256 to our SPI `spi`, Nr, the selectors as asked. */
+static void answer_child_req(struct ini *I, const struct child_req *r, uint32_t spi,
+                             const uint8_t *nr, size_t nrlen)
+{
+    struct ike_wbuf w;
+    msg_begin(I, &w, IKE_CREATE_CHILD_SA, true, r->msgid);
+    struct ike_sa_pl *sa = malloc(sizeof *sa);
+    assert_non_null(sa);
+    esp_sa(sa, spi, IKE_ENCR_AES_GCM_16, 256, 0);
+    sa->prop[0].num = r->propnum;
+    ikew_sa(&w, sa);
+    free(sa);
+    ikew_nonce(&w, nr, nrlen);
+    ikew_ts(&w, IKE_PL_TSI, &r->tsi);
+    ikew_ts(&w, IKE_PL_TSR, &r->tsr);
+    msg_send(I, &w);
+}
+
+/* Does `show crypto ipsec sa` list a CHILD_SA that sends to spi? */
+static bool shows_spi_out(uint32_t spi)
+{
+    struct strbuf sb = STRBUF_INIT;
+    ike_show_ipsec_sa(T.ike, 0, &sb);
+    char want[64];
+    snprintf(want, sizeof want, "current outbound spi: 0x%X(", spi);
+    bool found = strstr(sb_str(&sb), want) != NULL;
+    sb_free(&sb);
+    return found;
+}
+
 /* An SA payload body of n IKE proposals numbered 1..n (§3.3.1), more than struct ike_sa_pl
  * holds: each 3DES (which the gateway refuses) but proposal `good`, AES-CBC-256; all with
  * PRF and integrity SHA-256 and X25519. */
@@ -1688,6 +1850,322 @@ static void test_failed_child_releases_lease(void **state)
     assert_int_equal(T.released, 0);
 }
 
+/* The clock runs (from an SA set up at 0) until the engine's rekey of a lifetime of s seconds
+ * goes out: not before 85% of it, by 90% (§2.8's jitter, ike_soft_lifetime_ms). */
+static void soft_lifetime(uint32_t s)
+{
+    int64_t ms = (int64_t)s * 1000;
+    loop_advance(T.loop, ms * 85 / 100 - 1);
+    assert_int_equal(T.qn, 0);
+    while (!T.qn && loop_now(T.loop) <= ms * 90 / 100) loop_advance(T.loop, 100);
+    assert_int_equal(T.qn, 1);
+}
+
+/* A session with a CHILD_SA lifetime of 120 s, at 90% of it: the engine has sent its
+ * CREATE_CHILD_SA rekey (and not before 85%). */
+static void child_rekey_due(struct ini *I, struct child_req *r)
+{
+    T.child_lifetime = 120;
+    establish_psk(I);
+    uint32_t old_in = T.last.spi_in;
+    soft_lifetime(120);
+    read_child_req(I, r);
+    assert_int_equal(r->rekey_spi, old_in);
+    assert_int_equal(r->msgid, 0); /* the engine's first request */
+    assert_true(r->spi != old_in);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.child_rekeys_sent, 1);
+}
+
+/* The gateway rekeys a CHILD_SA at its soft lifetime (§1.3.3, §2.8): the new one installed with
+ * KEYMAT = prf+(SK_d, Ni | Nr), whose first half (initiator to responder) is the engine's
+ * outbound key; then the engine deletes the old one. */
+static void test_gateway_rekeys_child(void **state)
+{
+    (void)state;
+    /* AES-GCM-256 is the engine's second proposal: our answer has proposal number 2. */
+    T.esp_cbc_first = true;
+    struct ini I;
+    struct child_req r;
+    child_rekey_due(&I, &r);
+    assert_int_equal(r.propnum, 2);
+    uint32_t old_in = T.last.spi_in, reqid = T.last.reqid;
+    uint8_t nr[32];
+    ike_random(nr, sizeof nr);
+    answer_child_req(&I, &r, 0xcafe0002, nr, sizeof nr);
+    assert_int_equal(T.added, 2);
+    assert_int_equal(T.last.spi_in, r.spi);
+    assert_int_equal(T.last.spi_out, 0xcafe0002);
+    assert_int_equal(T.last.reqid, reqid); /* the same policies carry on */
+    assert_int_equal(T.last.enc_key_len, 36);
+    uint8_t km[2 * 36];
+    assert_int_equal(
+        ike_derive_child_keymat(&I.keys, NULL, 0, r.ni, r.nilen, nr, sizeof nr, km, sizeof km), 0);
+    assert_memory_equal(T.last_out, km, 36);
+    assert_memory_equal(T.last_in, km + 36, 36);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.children, 2);
+    assert_int_equal(st.child_rekeys, 1);
+    assert_int_equal(T.qn, 1);
+    expect_child_delete(&I, old_in);
+    assert_int_equal(T.qn, 0);
+    assert_int_equal(T.deleted, 1);
+    assert_int_equal(T.del_in[0], old_in);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.children, 1);
+    assert_true(shows_spi_out(0xcafe0002));
+    assert_false(shows_spi_out(0xcafe0001));
+    check_alive(&I);
+}
+
+/* The peer never answers the rekey: at 100% of its lifetime the CHILD_SA leaves the kernel,
+ * and the DELETE telling the peer waits for the request window (§2.3). */
+static void test_gateway_child_rekey_unanswered(void **state)
+{
+    (void)state;
+    struct ini I;
+    struct child_req r;
+    child_rekey_due(&I, &r);
+    uint32_t old_in = T.last.spi_in;
+    loop_advance(T.loop, 120000 - loop_now(T.loop) - 1);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.child_expired, 0);
+    assert_int_equal(T.deleted, 0);
+    loop_advance(T.loop, 2);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.child_expired, 1);
+    assert_int_equal(T.deleted, 1);
+    assert_int_equal(T.del_in[0], old_in);
+    assert_true(st.retransmits_sent >= 1);
+    /* Only the rekey went out meanwhile, again and again. */
+    while (T.qn) {
+        uint8_t b[4096];
+        size_t n = pop_ike(b);
+        struct ike_hdr h;
+        assert_int_equal(ike_hdr_parse(b, n, &h), 0);
+        assert_int_equal(h.exchange, IKE_CREATE_CHILD_SA);
+        assert_int_equal(h.msgid, r.msgid);
+    }
+    /* A late refusal frees the window: the DELETE goes; the kernel is not asked twice. */
+    answer(&I, IKE_CREATE_CHILD_SA, r.msgid, IKE_N_NO_PROPOSAL_CHOSEN);
+    assert_int_equal(T.qn, 1);
+    expect_child_delete(&I, old_in);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.children, 0);
+    assert_int_equal(st.established, 1);
+    assert_int_equal(T.deleted, 1);
+    assert_int_equal(T.added, 1);
+}
+
+/* The gateway rekeys the IKE SA at its soft lifetime (§1.3.2, §2.18): it is the initiator of
+ * the new SA, deletes the old one, and the CHILD_SA carries on under the new one. */
+static void test_gateway_rekeys_ike(void **state)
+{
+    (void)state;
+    T.ike_lifetime = 120;
+    struct ini I;
+    establish_psk(&I);
+    uint32_t child_in = T.last.spi_in, reqid = T.last.reqid;
+    soft_lifetime(120);
+    uint8_t b[4096];
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int np = pop_request(&I, b, &m, pl, IKE_CREATE_CHILD_SA);
+    const struct ike_pl *psa = ike_pl_find(pl, np, IKE_PL_SA);
+    const struct ike_pl *pno = ike_pl_find(pl, np, IKE_PL_NONCE);
+    const struct ike_pl *pke = ike_pl_find(pl, np, IKE_PL_KE);
+    assert_non_null(psa);
+    assert_non_null(pno);
+    assert_non_null(pke);
+    struct ike_sa_pl *sa = malloc(sizeof *sa);
+    assert_non_null(sa);
+    assert_int_equal(ike_parse_sa(psa->body, psa->len, sa), 0);
+    assert_int_equal(sa->prop[0].proto, IKE_PROTO_IKE);
+    assert_int_equal(sa->prop[0].spi_size, 8);
+    uint64_t their_spi = 0;
+    for (int i = 0; i < 8; i++) their_spi = their_spi << 8 | sa->prop[0].spi[i];
+    uint8_t propnum = sa->prop[0].num;
+    struct ike_ke ke;
+    assert_int_equal(ike_parse_ke(pke->body, pke->len, &ke), 0);
+    assert_int_equal(ke.group, IKE_DH_CURVE25519); /* the SA's group */
+    uint8_t ni[IKE_NONCE_MAX];
+    size_t nilen = pno->len;
+    memcpy(ni, pno->body, nilen);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.ike_rekeys_sent, 1);
+    /* Our answer: one proposal with our new SPI, Nr, KEr. */
+    uint64_t my_spi = 0x0102030405060708ULL;
+    uint8_t spi[8];
+    be64(spi, my_spi);
+    sa->nprop = sa->ntrans = sa->skipped = 0;
+    ike_sa_pl_add_prop(sa, propnum, IKE_PROTO_IKE, spi, 8);
+    ike_sa_pl_add_transform(sa, IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256);
+    ike_sa_pl_add_transform(sa, IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0);
+    ike_sa_pl_add_transform(sa, IKE_TT_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0);
+    ike_sa_pl_add_transform(sa, IKE_TT_DH, IKE_DH_CURVE25519, 0);
+    struct ike_dh *dh = ike_dh_new(IKE_DH_CURVE25519);
+    assert_non_null(dh);
+    uint8_t pub[IKE_MAX_DH_LEN], gir[IKE_MAX_DH_LEN], nr[32];
+    size_t publen = ike_dh_public(dh, pub, sizeof pub);
+    size_t gl = ike_dh_shared(dh, ke.data, ke.len, gir, sizeof gir);
+    ike_dh_free(dh);
+    assert_true(publen > 0 && gl > 0);
+    ike_random(nr, sizeof nr);
+    struct ike_wbuf w;
+    msg_begin(&I, &w, IKE_CREATE_CHILD_SA, true, m.hdr.msgid);
+    ikew_sa(&w, sa);
+    ikew_nonce(&w, nr, sizeof nr);
+    ikew_ke(&w, IKE_DH_CURVE25519, pub, publen);
+    msg_send(&I, &w);
+    free(sa);
+    /* The new SA: the engine's SPI is SPIi, ours SPIr (§2.18). */
+    struct ini J = I;
+    struct ike_suite s = {IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+                          IKE_DH_CURVE25519};
+    assert_int_equal(ike_derive_rekeyed_keys(I.prf, I.keys.sk_d, I.keys.prf_len, &s, ni, nilen, nr,
+                                             sizeof nr, gir, gl, their_spi, my_spi, &J.keys),
+                     0);
+    J.spi_i = their_spi, J.spi_r = my_spi, J.msgid = 0, J.iv = 0, J.responder = true;
+    /* The engine deletes the old SA, on the old SA. */
+    assert_int_equal(T.qn, 1);
+    struct ike_delete d;
+    uint32_t id = read_delete(&I, &d);
+    assert_int_equal(d.proto, IKE_PROTO_IKE);
+    answer(&I, IKE_INFORMATIONAL, id, 0);
+    assert_int_equal(T.qn, 0);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.established, 1);
+    assert_int_equal(st.half_open, 0);
+    assert_int_equal(st.children, 1); /* moved, not deleted */
+    assert_int_equal(st.ike_rekeys, 1);
+    assert_int_equal(T.deleted, 0);
+    req_begin(&I, &w, IKE_INFORMATIONAL); /* the old SA is gone */
+    req_send(&I, &w);
+    assert_int_equal(T.qn, 0);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.drops[IKE_DROP_NO_SA], 1);
+    check_alive(&J);
+    /* The CHILD_SA now belongs to the new SA: its rekey goes out there. */
+    ike_kernel_expire(T.ike, reqid, child_in, false);
+    struct child_req r;
+    read_child_req(&J, &r);
+    assert_int_equal(r.rekey_spi, child_in);
+}
+
+/* §2.8.1: both ends rekey the same CHILD_SA at once (ours first, then we answer the
+ * engine's). Our nonces make the lowest of the four fall in the engine's exchange
+ * (engine_lowest) or in ours: the CHILD_SA made by that exchange is redundant and closed by
+ * whoever made it, the other maker deletes the old one; one new CHILD_SA survives. */
+static void simultaneous_child_rekey(bool engine_lowest)
+{
+    struct ini I;
+    struct child_req r;
+    child_rekey_due(&I, &r);
+    uint32_t old_in = T.last.spi_in;
+    uint8_t low[IKE_NONCE_MIN] = {0}, high[IKE_NONCE_MAX];
+    memset(high, 0xff, sizeof high);
+    /* Our rekey (B) of the CHILD_SA we receive on 0xcafe0001. */
+    if (engine_lowest)
+        req_child_rekey(&I, 0xcafe0001, 0xcafe0003, high, sizeof high);
+    else
+        req_child_rekey(&I, 0xcafe0001, 0xcafe0003, low, sizeof low);
+    assert_int_equal(T.qn, 1);
+    uint8_t b[4096];
+    size_t n = pop_ike(b);
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int np = open_msg(&I, b, n, &m, pl);
+    assert_non_null(ike_pl_find(pl, np, IKE_PL_SA));
+    assert_int_equal(T.added, 2);
+    assert_int_equal(T.last.spi_out, 0xcafe0003);
+    uint32_t b_in = T.last.spi_in;
+    /* Our answer to the engine's (A). */
+    if (engine_lowest)
+        answer_child_req(&I, &r, 0xcafe0002, low, sizeof low);
+    else
+        answer_child_req(&I, &r, 0xcafe0002, high, sizeof high);
+    assert_int_equal(T.added, 3);
+    uint32_t a_in = T.last.spi_in;
+    assert_int_equal(a_in, r.spi);
+    /* The engine closes A (redundant) or the old one (A survives). */
+    assert_int_equal(T.qn, 1);
+    expect_child_delete(&I, engine_lowest ? a_in : old_in);
+    assert_int_equal(T.qn, 0);
+    assert_int_equal(T.deleted, 1);
+    assert_int_equal(T.del_in[0], engine_lowest ? a_in : old_in);
+    /* We close the old one (B survives) or B (redundant). */
+    assert_int_equal(delete_child(&I, engine_lowest ? 0xcafe0001 : 0xcafe0003),
+                     engine_lowest ? old_in : b_in);
+    assert_int_equal(T.deleted, 2);
+    assert_int_equal(T.del_in[1], engine_lowest ? old_in : b_in);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.children, 1);
+    assert_true(shows_spi_out(engine_lowest ? 0xcafe0003 : 0xcafe0002));
+    assert_false(shows_spi_out(engine_lowest ? 0xcafe0002 : 0xcafe0003));
+    assert_false(shows_spi_out(0xcafe0001));
+    assert_int_equal(T.qn, 0);
+    check_alive(&I);
+}
+
+static void test_simultaneous_child_rekey_engine_lowest(void **state)
+{
+    (void)state;
+    simultaneous_child_rekey(true);
+}
+
+static void test_simultaneous_child_rekey_peer_lowest(void **state)
+{
+    (void)state;
+    simultaneous_child_rekey(false);
+}
+
+/* The kernel's soft limit (a byte count) starts a rekey; its hard limit removes the CHILD_SA,
+ * and the peer is told with a DELETE. */
+static void test_kernel_expire(void **state)
+{
+    (void)state;
+    struct ini I;
+    establish_psk(&I);
+    uint32_t old_in = T.last.spi_in, reqid = T.last.reqid;
+    ike_kernel_expire(T.ike, reqid, 0x12345678, false); /* no such SA */
+    assert_int_equal(T.qn, 0);
+    ike_kernel_expire(T.ike, reqid, old_in, false);
+    assert_int_equal(T.qn, 1);
+    struct child_req r;
+    read_child_req(&I, &r);
+    assert_int_equal(r.rekey_spi, old_in);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.kernel_expires, 2);
+    assert_int_equal(st.child_rekeys_sent, 1);
+    uint8_t nr[32];
+    ike_random(nr, sizeof nr);
+    answer_child_req(&I, &r, 0xcafe0002, nr, sizeof nr);
+    assert_int_equal(T.added, 2);
+    uint32_t new_in = T.last.spi_in;
+    assert_int_equal(T.last.reqid, reqid);
+    expect_child_delete(&I, old_in);
+    assert_int_equal(T.deleted, 1);
+    /* (Not at 0 ms: the engine's deadlines read 0 as "none"; a real clock is never there.) */
+    loop_advance(T.loop, 1000);
+    ike_kernel_expire(T.ike, reqid, new_in, true);
+    assert_int_equal(T.deleted, 2);
+    assert_int_equal(T.del_in[1], new_in);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.child_expired, 1);
+    assert_int_equal(T.qn, 1);
+    expect_child_delete(&I, new_in);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.children, 0);
+    assert_int_equal(st.established, 1);
+    assert_int_equal(T.deleted, 2);
+}
+
 int main(void)
 {
     log_init("test_ike_engine", false);
@@ -1715,6 +2193,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_initial_contact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_initial_contact_shared_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_child_releases_lease, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_rekeys_child, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_child_rekey_unanswered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_rekeys_ike, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_simultaneous_child_rekey_engine_lowest, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_simultaneous_child_rekey_peer_lowest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_expire, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
