@@ -1132,6 +1132,94 @@ static bool shows_spi_out(uint32_t spi)
     return found;
 }
 
+/* RFC 7383: a message fragmented by the tests, or by the engine. The IP datagram size
+ * configured is small enough that the IKE_AUTH answer is cut too. */
+#define FRAG_MTU 200
+#define MAX_FRAGS 8
+
+struct frags {
+    int n;
+    size_t len[MAX_FRAGS];
+    uint8_t b[MAX_FRAGS][1024];
+};
+
+/* The request begun in w (payloads appended, SK still open) cut into n Encrypted Fragments
+ * (§2.5), each sealed on its own under a copy of the header; not sent. Uses up the message
+ * ID. */
+static void req_frags(struct ini *I, struct ike_wbuf *w, int n, struct frags *f)
+{
+    size_t ivl = ike_suite_iv_len(&I->keys.suite), icv = ike_suite_icv_len(&I->keys.suite);
+    size_t block = ike_suite_block(&I->keys.suite);
+    const uint8_t *content = w->buf + w->sk_body + ivl;
+    size_t clen = w->len - w->sk_body - ivl, room = (clen + (size_t)n - 1) / (size_t)n;
+    assert_true(n >= 1 && n <= MAX_FRAGS && clen > room * (size_t)(n - 1));
+    struct ike_hdr h = {.spi_i = I->spi_i,
+                        .spi_r = I->spi_r,
+                        .major = 2,
+                        .exchange = w->buf[18],
+                        .flags = w->buf[19],
+                        .msgid = I->msgid};
+    f->n = n;
+    for (int i = 0; i < n; i++) {
+        size_t off = (size_t)i * room, len = clen - off < room ? clen - off : room;
+        struct ike_wbuf fw;
+        ikew_init(&fw, f->b[i], sizeof f->b[i]);
+        ikew_hdr(&fw, &h);
+        ikew_skf(&fw, i ? IKE_PL_NONE : w->buf[w->sk_off], (uint16_t)(i + 1), (uint16_t)n, ivl,
+                 content + off, len, block, icv);
+        f->len[i] = ikew_finish(&fw);
+        assert_true(f->len[i] > 0);
+        assert_int_equal(
+            ike_skf_seal(&I->keys, !I->responder, ++I->iv, f->b[i], f->len[i], fw.sk_off), 0);
+    }
+    I->msgid++;
+}
+
+/* The engine's next message, sent as fragments: every datagram within the MTU, each verified
+ * and decrypted, the content joined (into `joined`) and walked into pl[]. *m gets the last
+ * fragment's header, *nfrag their number. */
+static int pop_frags(struct ini *I, uint8_t *joined, struct ike_msg *m, struct ike_pl *pl,
+                     int *nfrag)
+{
+    static uint8_t part[MAX_FRAGS][1024];
+    size_t partlen[MAX_FRAGS];
+    bool have[MAX_FRAGS] = {false};
+    int total = 0, got = 0;
+    uint8_t first = 0, crit;
+    while (!total || got < total) {
+        assert_true(T.qn > 0);
+        assert_true(T.q[0].len <= FRAG_MTU - 28); /* IPv4 and UDP headers */
+        uint8_t b[4096];
+        size_t n = pop_ike(b);
+        assert_int_equal(ike_msg_parse(b, n, m, &crit), IKE_DROP_NONE);
+        assert_true(m->sk >= 0);
+        assert_int_equal(m->pl[m->sk].type, IKE_PL_SKF);
+        const uint8_t *body = m->pl[m->sk].body;
+        int num = body[0] << 8 | body[1], tot = body[2] << 8 | body[3];
+        if (!total) total = tot;
+        assert_int_equal(tot, total);
+        assert_true(num >= 1 && num <= total && total <= MAX_FRAGS && !have[num - 1]);
+        if (num == 1) first = m->sk_next;
+        const uint8_t *in;
+        size_t il;
+        assert_int_equal(
+            ike_skf_open(&I->keys, I->responder, b, n, (size_t)(body - b) - 4, &in, &il), 0);
+        memcpy(part[num - 1], in, il);
+        partlen[num - 1] = il;
+        have[num - 1] = true;
+        got++;
+    }
+    size_t jl = 0;
+    for (int i = 0; i < total; i++) {
+        memcpy(joined + jl, part[i], partlen[i]);
+        jl += partlen[i];
+    }
+    int np = 0;
+    assert_int_equal(ike_payloads_walk(first, joined, jl, pl, IKE_MAX_PAYLOADS, &np, &crit), 0);
+    *nfrag = total;
+    return np;
+}
+
 /* An SA payload body of n IKE proposals numbered 1..n (§3.3.1), more than struct ike_sa_pl
  * holds: each 3DES (which the gateway refuses) but proposal `good`, AES-CBC-256; all with
  * PRF and integrity SHA-256 and X25519. */
@@ -2124,6 +2212,158 @@ static void test_simultaneous_child_rekey_peer_lowest(void **state)
     simultaneous_child_rekey(false);
 }
 
+/* RFC 7383: fragmentation negotiated in IKE_SA_INIT; IKE_AUTH sent as fragments in reverse
+ * order (one of them twice) is put together and answered with fragments within the MTU;
+ * fragment 1 again brings the whole answer again, another fragment nothing (§2.6.1). */
+static void test_frag_ike_auth(void **state)
+{
+    (void)state;
+    T.frag_mtu = FRAG_MTU;
+    struct ini I;
+    ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    I.frag = true;
+    do_init(&I); /* checks IKEV2_FRAGMENTATION_SUPPORTED back */
+    struct ike_wbuf w;
+    req_begin(&I, &w, IKE_AUTH);
+    auth_payloads(&I, &w, "client1", "cisco123");
+    struct frags *f = malloc(sizeof *f);
+    assert_non_null(f);
+    req_frags(&I, &w, 3, f);
+    feed(&I, f->b[2], f->len[2]);
+    feed(&I, f->b[2], f->len[2]); /* held already */
+    feed(&I, f->b[1], f->len[1]);
+    assert_int_equal(T.qn, 0);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.frag_dropped[IKE_FRAG_DROP_REPLAY], 1);
+    assert_int_equal(st.frag_reassembled, 0);
+    feed(&I, f->b[0], f->len[0]);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.frag_in, 4);
+    assert_int_equal(st.frag_reassembled, 1);
+    assert_int_equal(st.established, 1);
+    int nq = T.qn;
+    assert_true(nq >= 2);
+    assert_int_equal(st.frag_out, nq);
+    static uint8_t joined[IKE_MAX_MSG];
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    int nf;
+    int np = pop_frags(&I, joined, &m, pl, &nf);
+    assert_int_equal(nf, nq);
+    assert_true(m.hdr.flags & IKE_FLAG_RESPONSE);
+    assert_int_equal(m.hdr.exchange, IKE_AUTH);
+    assert_int_equal(m.hdr.msgid, 1);
+    check_auth_pl(&I, pl, np);
+    /* Retransmissions of the request. */
+    feed(&I, f->b[1], f->len[1]);
+    assert_int_equal(T.qn, 0);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.frag_dropped[IKE_FRAG_DROP_REPLAY], 2);
+    feed(&I, f->b[0], f->len[0]);
+    assert_int_equal(T.qn, nq);
+    np = pop_frags(&I, joined, &m, pl, &nf);
+    assert_non_null(ike_pl_find(pl, np, IKE_PL_AUTH));
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.retransmits_answered, 1);
+    assert_int_equal(T.added, 1);
+    free(f);
+}
+
+/* Fragments on an SA without fragmentation (the client did not offer it, or the gateway has
+ * it off) are dropped and counted; the same request whole is answered. */
+static void test_frag_not_negotiated(void **state)
+{
+    (void)state;
+    struct frags *f = malloc(sizeof *f);
+    assert_non_null(f);
+    for (int k = 0; k < 2; k++) {
+        struct ini I;
+        ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+                IKE_DH_CURVE25519);
+        T.frag_mtu = k == 0 ? FRAG_MTU : 0;
+        I.frag = k == 1;
+        do_init(&I); /* checks that IKEV2_FRAGMENTATION_SUPPORTED is not in the answer */
+        struct ike_wbuf w;
+        req_begin(&I, &w, IKE_AUTH);
+        auth_payloads(&I, &w, "client1", "cisco123");
+        req_frags(&I, &w, 2, f);
+        feed(&I, f->b[0], f->len[0]);
+        feed(&I, f->b[1], f->len[1]);
+        assert_int_equal(T.qn, 0);
+        struct ike_stats st;
+        ike_get_stats(T.ike, &st);
+        assert_int_equal(st.frag_dropped[IKE_FRAG_DROP_NOT_NEGOTIATED], 2 * (k + 1));
+        assert_int_equal(st.frag_reassembled, 0);
+        assert_int_equal(st.half_open, 1);
+        I.msgid = 1;
+        T.added = 0, T.next_addr = 0xac100101; /* the fake pool hands out the same again */
+        uint8_t resp[4096];
+        size_t n = do_auth(&I, "client1", "cisco123", resp);
+        check_auth_ok(&I, resp, n);
+        ike_get_stats(T.ike, &st);
+        assert_int_equal(st.frag_out, 0);
+        assert_int_equal(st.established, k + 1);
+    }
+    free(f);
+}
+
+/* §2.6: a message whose fragments do not all come is given up after IKE_FRAG_TIMEOUT_MS, as
+ * if it had never come: the initiator's retransmission is then answered. An incomplete set
+ * when the SA goes is freed with it (LeakSanitizer at exit). */
+static void test_frag_timeout(void **state)
+{
+    (void)state;
+    T.frag_mtu = 1280; /* the answers fit whole */
+    struct ini I;
+    ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256,
+            IKE_DH_CURVE25519);
+    I.frag = true;
+    do_init(&I);
+    uint8_t resp[4096];
+    size_t n = do_auth(&I, "client1", "cisco123", resp);
+    check_auth_ok(&I, resp, n);
+    struct frags *f = malloc(sizeof *f);
+    assert_non_null(f);
+    uint8_t vid[64];
+    memset(vid, 0x5a, sizeof vid);
+    struct ike_wbuf w;
+    req_begin(&I, &w, IKE_INFORMATIONAL);
+    ikew_vendor(&w, vid, sizeof vid);
+    req_frags(&I, &w, 2, f);
+    feed(&I, f->b[0], f->len[0]);
+    loop_advance(T.loop, FRAG_TIMEOUT_MS - 1);
+    struct ike_stats st;
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.frag_dropped[IKE_FRAG_DROP_TIMEOUT], 0);
+    loop_advance(T.loop, 2);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.frag_dropped[IKE_FRAG_DROP_TIMEOUT], 1);
+    assert_int_equal(st.established, 1);
+    assert_int_equal(T.qn, 0);
+    /* Fragment 2 alone starts a new set; fragment 1 completes it. */
+    feed(&I, f->b[1], f->len[1]);
+    assert_int_equal(T.qn, 0);
+    feed(&I, f->b[0], f->len[0]);
+    assert_int_equal(T.qn, 1);
+    n = pop_ike(resp);
+    struct ike_msg m;
+    struct ike_pl pl[IKE_MAX_PAYLOADS];
+    open_msg(&I, resp, n, &m, pl);
+    assert_true(m.hdr.flags & IKE_FLAG_RESPONSE);
+    assert_int_equal(m.hdr.msgid, I.msgid - 1);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.frag_reassembled, 1);
+    /* Left incomplete at the end. */
+    req_begin(&I, &w, IKE_INFORMATIONAL);
+    ikew_vendor(&w, vid, sizeof vid);
+    req_frags(&I, &w, 2, f);
+    feed(&I, f->b[1], f->len[1]);
+    assert_int_equal(T.qn, 0);
+    free(f);
+}
+
 /* The kernel's soft limit (a byte count) starts a rekey; its hard limit removes the CHILD_SA,
  * and the peer is told with a DELETE. */
 static void test_kernel_expire(void **state)
@@ -2199,6 +2439,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_simultaneous_child_rekey_engine_lowest, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_simultaneous_child_rekey_peer_lowest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frag_ike_auth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frag_not_negotiated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frag_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_expire, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
