@@ -682,6 +682,9 @@ void ike_sa_inherit(struct ike_sa *ns, struct ike_sa *sa)
     ns->lifetime = sa->lifetime;
     ns->rx_next = 0;
     ike_establish(ns);
+    /* A CHILD_SA whose rekey waited for the IKE SA's (window 1) goes now, on the new SA. */
+    ike_sa_kick(ns);
+    ike_sa_arm(ns);
 }
 
 /* §2.15: <signed octets> for the peer's or our AUTH. */

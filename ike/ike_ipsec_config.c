@@ -980,9 +980,11 @@ int ike_ipsec_show_profile(const struct ike_ipsec_config *c, const char *name, s
         else
             sb_puts(out, "        PFS (Y/N): N\n");
         sb_puts(out, "        Transform sets={ \n");
-        for (int i = 0; i < p->nts; i++) {
-            const struct ike_transform_set *t = ike_ts_find(c, p->ts[i]);
-            sb_printf(out, "                %s:  ", p->ts[i]);
+        bool implied = !p->nts && strcmp(p->name, "default");
+        for (int i = 0; i < (implied ? 1 : p->nts); i++) {
+            const char *tn = implied ? "default" : p->ts[i];
+            const struct ike_transform_set *t = ike_ts_find(c, tn);
+            sb_printf(out, "                %s:  ", tn);
             if (!t) {
                 sb_puts(out, "(not defined) , \n");
                 continue;
@@ -1010,8 +1012,12 @@ int ike_ipsec_esp_offers(const struct ike_ipsec_config *c, const char *profile,
     const struct ike_ipsec_profile *p = ike_profile_find(c, profile);
     if (!p) return -1;
     size_t n = 0;
-    for (int i = 0; i < p->nts; i++) {
-        const struct ike_transform_set *t = ike_ts_find(c, p->ts[i]);
+    /* IOS: a profile that never had `set transform-set` uses the default transform set (the
+     * default profile names it; its `no set transform-set` leaves it with none). */
+    bool implied = !p->nts && strcmp(p->name, "default");
+    int nts = implied ? 1 : p->nts;
+    for (int i = 0; i < nts; i++) {
+        const struct ike_transform_set *t = ike_ts_find(c, implied ? "default" : p->ts[i]);
         for (int k = 0; t && k < t->nprop; k++) {
             struct ike_esp_offer o = {t->prop[k], t->mode};
             bool dup = false;
@@ -1049,7 +1055,7 @@ bool ike_ipsec_profile_complete(const struct ike_ipsec_config *c, const char *pr
         set_err(why, len, "IPsec profile %s is not defined", profile);
         return false;
     }
-    if (p->nts == 0) {
+    if (p->nts == 0 && !strcmp(p->name, "default")) {
         set_err(why, len, "no transform set");
         return false;
     }

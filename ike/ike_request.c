@@ -330,11 +330,14 @@ static uint16_t error_of(const struct ike_pl *pl, int npl, struct ike_notify *n)
     return 0;
 }
 
-static void log_refused(struct ike_sa *sa, const char *what, uint16_t err)
+static void log_refused(struct ike_sa *sa, const char *what, uint16_t err, const char *why)
 {
     char ep[48];
-    ilog(LOG_SEV_WARNINGS, "IKEV2", "REKEY_FAILED", "%s for peer %s (Id: %s) refused: %s", what,
-         ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id, ike_notify_name(err));
+    ilog(LOG_SEV_WARNINGS, "IKEV2", "REKEY_FAILED", "%s for peer %s (Id: %s) failed: %s", what,
+         ike_ep_str(&sa->remote, ep, sizeof ep), sa->peer_id,
+         err   ? ike_notify_name(err)
+         : why ? why
+               : "unknown");
 }
 
 /* Does the accepted transform set agree with one of the proposals we offered (§3.3.6)? */
@@ -412,7 +415,7 @@ static void child_answer(struct ike_sa *sa, enum ike_req_kind kind, const struct
         return;
     }
     if (err) {
-        log_refused(sa, kind == REQ_REKEY_CHILD ? "CHILD_SA rekey" : "CHILD_SA", err);
+        log_refused(sa, kind == REQ_REKEY_CHILD ? "CHILD_SA rekey" : "CHILD_SA", err, NULL);
         ike->st.child_failed++;
         ike_req_ctx_free(sa);
         return;
@@ -509,8 +512,7 @@ static void child_answer(struct ike_sa *sa, enum ike_req_kind kind, const struct
     return;
 fail:
     OPENSSL_cleanse(gir, sizeof gir);
-    log_refused(sa, kind == REQ_REKEY_CHILD ? "CHILD_SA rekey" : "CHILD_SA", 0);
-    if (IKE_DBG(error)) ilog_debug("IKEv2-ERROR:(SA ID = %u):%s", sa->conn_id, why);
+    log_refused(sa, kind == REQ_REKEY_CHILD ? "CHILD_SA rekey" : "CHILD_SA", 0, why);
     ike->st.child_failed++;
     free(c);
     free(sapl);
@@ -548,15 +550,31 @@ static void ike_rekey_answer(struct ike_sa *sa, const struct ike_pl *pl, int npl
     struct ike_choice ch;
     uint16_t alt = 0;
     struct ike_sa *ns = NULL;
-    if (err || !sapl || !props || !pno || !pke || !psa || ike_parse_nonce(pno->body, pno->len) ||
-        ike_parse_sa(psa->body, psa->len, sapl) || sapl->nprop != 1 ||
-        sapl->prop[0].spi_size != 8 || ike_parse_ke(pke->body, pke->len, &ke) ||
-        ke.group != rq->group)
+    const char *why = NULL;
+    if (err || !sapl || !props) {
+        why = err ? "refused" : "out of memory";
         goto fail;
+    }
+    if (!pno || !pke || !psa || ike_parse_nonce(pno->body, pno->len) ||
+        ike_parse_sa(psa->body, psa->len, sapl) || sapl->nprop != 1 ||
+        sapl->prop[0].spi_size != 8 || ike_parse_ke(pke->body, pke->len, &ke)) {
+        why = "malformed answer";
+        goto fail;
+    }
+    if (ke.group != rq->group) {
+        why = "KE of another group";
+        goto fail;
+    }
     props->n = 0;
     ike->policy.ike_proposals(ike->policy.ctx, sa->local.addr, props);
-    if (ike_choose(sapl, props->p, props->n, IKE_PROTO_IKE, rq->group, &ch, &alt)) goto fail;
-    if (!(girlen = ike_dh_shared(rq->dh, ke.data, ke.len, gir, sizeof gir))) goto fail;
+    if (ike_choose(sapl, props->p, props->n, IKE_PROTO_IKE, rq->group, &ch, &alt)) {
+        why = "answer is not one of our proposals";
+        goto fail;
+    }
+    if (!(girlen = ike_dh_shared(rq->dh, ke.data, ke.len, gir, sizeof gir))) {
+        why = "bad KE";
+        goto fail;
+    }
     uint64_t peer_spi = 0;
     for (int i = 0; i < 8; i++) peer_spi = peer_spi << 8 | sapl->prop[0].spi[i];
     ns = ike_sa_new(ike, &sa->local, &sa->remote, peer_spi, true, rq->spi_new);
@@ -596,7 +614,7 @@ static void ike_rekey_answer(struct ike_sa *sa, const struct ike_pl *pl, int npl
 fail:
     OPENSSL_cleanse(gir, sizeof gir);
     if (ns) ike_sa_destroy(ns, "rekey failed");
-    log_refused(sa, "IKE SA rekey", err);
+    log_refused(sa, "IKE SA rekey", err, why);
     free(sapl);
     free(props);
     ike_req_ctx_free(sa);
