@@ -876,8 +876,9 @@ def _openssl(*args, cwd=None):
 
 
 def _genkey(kind, path):
-    if kind == "rsa":
-        _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path)
+    if kind in ("rsa", "rsa4096"):
+        bits = 4096 if kind == "rsa4096" else 2048
+        _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{bits}", "-out", path)
     elif kind == "ecdsa":
         _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
                  "-pkeyopt", "ec_param_enc:named_curve", "-out", path)
@@ -891,7 +892,7 @@ def make_pki(directory, gateways=None, clients=("client1",), kinds=("rsa", "ecds
              encrypt_prv=False, days=3650):
     """A test PKI made with the openssl CLI, in `directory`:
 
-    for each kind (rsa: RSA-2048, ecdsa: P-256) a CA "CN=ikegate-lab <KIND> CA, O=<org>"
+    for each kind (rsa: RSA-2048, rsa4096: RSA-4096, ecdsa: P-256) a CA "CN=ikegate-lab <KIND> CA, O=<org>"
     (ca-KIND.crt, ca-KIND.key), and signed by it:
       gateways {name: [ip, ...]}: NAME-KIND.{crt,prv,key,ca,p12}, subject "CN=NAME, O=<org>",
         SAN IP:each ip and DNS:NAME.<domain>, EKU serverAuth + iKEIntermediate;
@@ -938,7 +939,8 @@ def make_pki(directory, gateways=None, clients=("client1",), kinds=("rsa", "ecds
                 ent.emails = [f"{name}@{domain}"]
                 sans.insert(0, f"email:{ent.emails[0]}")
                 eku = "clientAuth"
-            usage = "digitalSignature, keyEncipherment" if kind == "rsa" else "digitalSignature"
+            usage = ("digitalSignature, keyEncipherment" if kind.startswith("rsa")
+                     else "digitalSignature")
             ext = os.path.join(directory, f"{ent.name}.ext")
             with open(ext, "w") as f:
                 f.write(f"[ext]\nbasicConstraints = critical, CA:FALSE\n"
