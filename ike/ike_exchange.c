@@ -27,7 +27,10 @@ static bool has16(const uint16_t *v, int n, uint16_t x)
 
 /* Match one peer proposal against one configured set. Transforms are taken in the peer's
  * order (§3.3.6: the responder picks one of each type). want_dh: the KE group the peer sent
- * (IKE SA / PFS), 0 when no KE; *alt_dh gets a group both accept when the KE group is not. */
+ * (IKE SA / PFS), 0 when no KE; *alt_dh gets a group both accept when the proposal is
+ * acceptable in every other transform and only the KE group is not (§1.3: INVALID_KE_PAYLOAD
+ * is for a KE "the responder does not want"; a proposal refused for its cipher or PRF must get
+ * NO_PROPOSAL_CHOSEN, not a second round trip that can only end in it). */
 static bool match_prop(const struct ike_sa_pl *sa, const struct ike_proposal *p,
                        const struct ike_prop_cfg *c, bool ike_sa, uint16_t want_dh,
                        struct ike_choice *out, uint16_t *alt_dh)
@@ -37,6 +40,7 @@ static bool match_prop(const struct ike_sa_pl *sa, const struct ike_proposal *p,
     if (p->unknown_type) return false;
     bool have_encr = false, have_integ = false, have_prf = !ike_sa, any_integ = false;
     bool any_dh = false, esn_ok = false, any_esn = false;
+    uint16_t other_dh = 0; /* the first group we accept other than want_dh */
     const struct ike_transform *tt = ike_prop_transforms(sa, p);
     for (int i = 0; i < p->ntrans; i++) {
         const struct ike_transform *t = &tt[i];
@@ -67,8 +71,8 @@ static bool match_prop(const struct ike_sa_pl *sa, const struct ike_proposal *p,
             if (!has16(c->dh, c->ndh, t->id) || !ike_dh_pub_len(t->id)) break;
             if (t->id == want_dh)
                 out->dh = t->id;
-            else if (!*alt_dh)
-                *alt_dh = t->id;
+            else if (!other_dh)
+                other_dh = t->id;
             break;
         case IKE_TT_ESN:
             any_esn = true;
@@ -85,10 +89,11 @@ static bool match_prop(const struct ike_sa_pl *sa, const struct ike_proposal *p,
         return false;
     }
     if (!ike_sa && any_esn && !esn_ok) return false;
-    if (ike_sa) {
-        if (!out->dh) return false;
-    } else if (c->ndh > 0) { /* PFS required by our profile */
-        if (!want_dh || !out->dh) return false;
+    if (ike_sa || c->ndh > 0) { /* an IKE SA, or PFS required by our profile */
+        if (!want_dh || !out->dh) {
+            *alt_dh = other_dh;
+            return false;
+        }
     } else if (want_dh) {
         /* The peer wants PFS and we have none configured: accept its group if it offered it. */
         if (!any_dh) return false;

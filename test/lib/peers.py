@@ -19,6 +19,12 @@ user space over a TUN device) before kernel-netlink; libipsec forces UDP encapsu
 peer sees a NAT and moves to port 4500. In the VM (test/vm/run-in-vm.sh) charon uses the
 kernel's ESP through kernel-netlink alone.
 
+A charon normally loads an explicit, small plugin list. Charon(stock=True) instead runs with
+Debian's own /etc/strongswan.conf (`load_modular = yes`) over a private copy of
+/etc/strongswan.d mounted on /etc/strongswan.d, so it loads every plugin Debian enables and
+proposes what a default installation proposes; the one change is kernel-libipsec's priority
+(see _write_stock_conf). Its `resolve` plugin writes to a private /etc/resolv.conf.
+
 libreswan (4.10) conflicts with the strongSwan packages, so its pluto runs out of a private
 root unpacked by scripts/fetch-libreswan.sh, with that root's /usr/libexec bind-mounted over
 the real one (pluto runs /usr/libexec/ipsec/addconn by that path), a private /run and a
@@ -53,6 +59,35 @@ UPDOWN = "/run/charon.updown"  # put `updown = peers.UPDOWN` in a child to recor
 PLUGINS = ("random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kdf "
            "{kernel} socket-default vici updown")
 SWANCTL_PLUGINS = "pem pkcs1 pkcs8 x509 pubkey openssl random"
+
+# Debian's own strongswan.conf and its include directory (Charon(stock=True)).
+STOCK_CONF = "/etc/strongswan.conf"
+STOCK_DIR = "/etc/strongswan.d"
+
+# The log the tests read (/run is private to each charon), and no syslog.
+_FILELOG = """    filelog {
+        lab {
+            path = /run/charon.log
+            time_format = %H:%M:%S
+            time_add_ms = yes
+            ike_name = yes
+            append = no
+            flush_line = yes
+            default = 1
+            ike = 2
+            cfg = 2
+            knl = 2
+            chd = 2
+        }
+    }
+    syslog {
+        daemon {
+            default = -1
+        }
+        auth {
+            default = -1
+        }
+    }"""
 
 
 def _keep():
@@ -301,18 +336,24 @@ class Charon:
     conf_swanctl is the text of swanctl.conf (connections, pools, secrets). libipsec=True
     loads kernel-libipsec before kernel-netlink (needed on this host: no kernel ESP); False
     uses the kernel's ESP (the VM). extra_charon_conf is inserted at the end of the `charon {}`
-    section of strongswan.conf, where it overrides our defaults.
+    section of strongswan.conf, where it overrides our defaults. stock=True: Debian's plugin
+    set and settings instead of ours (charon's own retransmission timers among them).
     Usage: c = Charon(ns, "gw", text).start(); c.load_all(); c.initiate("child")."""
 
-    def __init__(self, ns, name, conf_swanctl, libipsec=True, extra_charon_conf=""):
+    def __init__(self, ns, name, conf_swanctl, libipsec=True, extra_charon_conf="",
+                 stock=False):
         if not os.access(CHARON, os.X_OK) or not shutil.which("swanctl"):
             ikgt.skip("strongSwan is not installed (strongswan-charon, strongswan-swanctl)")
+        if stock and not os.path.isfile(STOCK_CONF):
+            ikgt.skip(f"{STOCK_CONF} is missing: Debian's stock strongSwan configuration")
         self.ns = ns
         self.name = name
         self.libipsec = libipsec
+        self.stock = stock
         self.dir = tmpdir(f"ikgt-charon-{name}-{os.getpid()}-")
         self.rundir = os.path.join(self.dir, "run")
         self.swanctl_dir = os.path.join(self.dir, "swanctl")
+        self.stock_dir = os.path.join(self.dir, "strongswan.d")
         for sub in ("x509ca", "x509", "private", "rsa", "ecdsa", "pkcs8", "pkcs12", "x509crl",
                     "x509ocsp", "x509aa", "x509ac", "pubkey", "bliss", "conf.d"):
             os.makedirs(os.path.join(self.swanctl_dir, sub), exist_ok=True)
@@ -321,9 +362,13 @@ class Charon:
         self.log = os.path.join(self.rundir, "charon.log")
         self.updown_log = os.path.join(self.rundir, "charon.updown.log")
         self.stdout = os.path.join(self.dir, "charon.stdout")
+        self.resolv = os.path.join(self.dir, "resolv.conf")
         self.proc = None
         self.write_swanctl(conf_swanctl)
-        self._write_strongswan_conf(extra_charon_conf)
+        if stock:
+            self._write_stock_conf(extra_charon_conf)
+        else:
+            self._write_strongswan_conf(extra_charon_conf)
         self._write_updown()
 
     # -- configuration files
@@ -342,29 +387,7 @@ charon {{
     retransmit_timeout = 1.0
     retransmit_base = 1.4
     retransmit_tries = 3
-    filelog {{
-        lab {{
-            path = /run/charon.log
-            time_format = %H:%M:%S
-            time_add_ms = yes
-            ike_name = yes
-            append = no
-            flush_line = yes
-            default = 1
-            ike = 2
-            cfg = 2
-            knl = 2
-            chd = 2
-        }}
-    }}
-    syslog {{
-        daemon {{
-            default = -1
-        }}
-        auth {{
-            default = -1
-        }}
-    }}
+{_FILELOG}
     plugins {{
         vici {{
             socket = {VICI_URI}
@@ -384,6 +407,40 @@ swanctl {{
 """
         with open(os.path.join(self.rundir, "charon.conf"), "w") as f:
             f.write(text)
+
+    def _write_stock_conf(self, extra):
+        """Debian's own configuration: /etc/strongswan.conf as shipped (`load_modular = yes`,
+        the includes of strongswan.d/*.conf and strongswan.d/charon/*.conf) over a private copy
+        of /etc/strongswan.d, mounted on /etc/strongswan.d in charon's mount namespace, so the
+        plugins loaded are exactly the ones Debian's packages enable. One change when libipsec:
+        kernel-libipsec.conf's `load = no` becomes `load = 2`. A number there raises the
+        plugin's priority (strongswan.conf(5)) above the plain `yes` of the others, so libipsec
+        loads first and registers its kernel-ipsec interface before kernel-netlink does:
+        charon uses the first one registered (plugins_loaded() shows the order). Appended to
+        the stock file, outside the plugin set: a file log the test reads, no syslog, and
+        `extra` (at the end of a `charon {}` section)."""
+        shutil.copytree(STOCK_DIR, self.stock_dir, symlinks=True)
+        if self.libipsec:
+            path = os.path.join(self.stock_dir, "charon", "kernel-libipsec.conf")
+            with open(path) as f:
+                text = f.read()
+            text, n = re.subn(r"(?m)^(\s*)load\s*=\s*no\s*$", r"\1load = 2", text)
+            if n != 1:
+                raise RuntimeError(f"{path}: no `load = no` line to raise")
+            with open(path, "w") as f:
+                f.write(text)
+        with open(STOCK_CONF) as f:
+            stock = f.read()
+        text = (f"{stock}\n# --- appended by test/lib/peers.py for the lab charon "
+                f"\"{self.name}\": logging only, the plugin set above is Debian's\n"
+                f"charon {{\n{_FILELOG}\n{extra}\n}}\n")
+        with open(os.path.join(self.rundir, "charon.conf"), "w") as f:
+            f.write(text)
+
+    def plugins_loaded(self):
+        """The plugins charon says it loaded (its `loaded plugins:` log line), in load order."""
+        m = re.search(r"loaded plugins: (.*)", self.log_text())
+        return m.group(1).split() if m else []
 
     def _write_updown(self):
         # charon runs the hook with PLUTO_* variables describing the CHILD_SA event; we keep
@@ -417,8 +474,21 @@ swanctl {{
         script = ("set -e\n"
                   f"mount --bind '{self.rundir}' /run\n"
                   "mount --bind /run/charon.conf /etc/strongswan.conf\n"
-                  f"mount --bind '{self.swanctl_dir}' /etc/swanctl\n"
-                  f"exec {CHARON}\n")
+                  f"mount --bind '{self.swanctl_dir}' /etc/swanctl\n")
+        if self.stock:
+            # Debian's plugin set includes `resolve`, which writes the DNS servers a client
+            # receives into /etc/resolv.conf: it gets a private copy (resolv_conf() reads it).
+            # A resolv.conf that is a symbolic link into /run already points into our /run.
+            try:
+                shutil.copy("/etc/resolv.conf", self.resolv)
+            except OSError:
+                with open(self.resolv, "w") as f:
+                    f.write("# lab charon: no /etc/resolv.conf on the host\n")
+            script += (f"mount --bind '{self.stock_dir}' /etc/strongswan.d\n"
+                       "if [ -f /etc/resolv.conf ]; then\n"
+                       f"  mount --bind '{self.resolv}' /etc/resolv.conf\n"
+                       "fi\n")
+        script += f"exec {CHARON}\n"
         self._out = open(self.stdout, "ab")
         env = dict(os.environ)
         env.pop("STRONGSWAN_CONF", None)
@@ -584,6 +654,14 @@ swanctl {{
         INTERNAL_IP4_SUBNET (it takes split routes from the narrowed traffic selectors), so
         this is where the subnets' arrival shows."""
         return re.findall(r"processing (\w+) attribute", self.log_text())
+
+    def resolv_conf(self):
+        """The private /etc/resolv.conf of a stock charon (its resolve plugin writes there)."""
+        try:
+            with open(self.resolv, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
 
     def updown_events(self):
         """One dict of PLUTO_* variables per updown event (PLUTO_VERB: up-client, ...)."""

@@ -807,6 +807,23 @@ static void test_invalid_ke_names_our_group(void **state)
     notify_of(m.pl, m.npl, IKE_N_NO_PROPOSAL_CHOSEN, &nt, &f);
     assert_true(f);
     ike_dh_free(I.dh);
+    /* Our group offered, but in a proposal we refuse for another transform (a PRF we do not
+     * take, as Android 11's AES128-XCBC/HMAC-SHA1 against SHA-2 only): NO_PROPOSAL_CHOSEN at
+     * once, not an INVALID_KE_PAYLOAD whose retry could only be refused. */
+    ini_new(&I, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, 4 /* PRF_AES128_XCBC */,
+            IKE_DH_CURVE25519);
+    feed(&I, I.init_req, build_init(&I, NULL, 0, IKE_DH_ECP384, false));
+    assert_int_equal(T.qn, 1);
+    n = pop(b);
+    assert_int_equal(ike_msg_parse(b, n, &m, &crit), 0);
+    notify_of(m.pl, m.npl, IKE_N_INVALID_KE_PAYLOAD, &nt, &f);
+    assert_false(f);
+    notify_of(m.pl, m.npl, IKE_N_NO_PROPOSAL_CHOSEN, &nt, &f);
+    assert_true(f);
+    ike_get_stats(T.ike, &st);
+    assert_int_equal(st.invalid_ke_sent, 1);
+    assert_int_equal(st.no_proposal_sent, 2);
+    ike_dh_free(I.dh);
 }
 
 static void test_cookie_challenge(void **state)
