@@ -6,6 +6,8 @@ PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
   libcli-dev libnl-3-dev libnl-route-3-dev libmnl-dev libssl-dev libcmocka-dev
   iproute2 iputils-ping python3 python3-scapy tshark keepalived util-linux
+  # NAT and fragment-dropping routers in the lab (test_natt_churn, test_fragmentation)
+  nftables
   # real IKEv2 peers for the lab (test/lib/peers.py); libreswan conflicts with these and is
   # unpacked privately at test time instead (scripts/fetch-libreswan.sh)
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
