@@ -1,7 +1,7 @@
 # Thin front door: the real work is in scripts/ and CMake. Set-up output goes to build/setup.log
 # (and stderr on failure) so that `printf 'show running-config\n' | make run` prints only the
 # appliance's answer.
-.PHONY: all deps build run test bench fuzz format format-check clean
+.PHONY: all deps build run test bench soak fuzz format format-check clean
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 
@@ -24,6 +24,11 @@ test: deps
 bench: deps
 	@scripts/build.sh bench
 	@scripts/bench.sh
+
+soak: deps
+	@scripts/build.sh asan
+	@IKEGATED=build/asan/ikegated IKESH=build/asan/ikesh SOAK_SECONDS=$${SOAK_SECONDS:-1200} \
+		python3 test/soak/soak_ike.py
 
 fuzz: deps
 	@scripts/build.sh fuzz
