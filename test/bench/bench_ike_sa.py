@@ -71,6 +71,20 @@ PLUGIN_SETS = {
                "pubkey load-tester kernel-netlink socket-default",
 }
 PLUGINS = PLUGIN_SETS["openssl"]
+# What the load-tester offers: the one suite both responders are configured for, or a
+# proposal the size of strongSwan's default AEAD one (the load-tester takes one proposal, and
+# not the `default` keyword): its ciphers, PRFs and groups, 36 transforms, X25519 first so
+# that the KE is the group both responders choose (no INVALID_KE_PAYLOAD round trip).
+DEFAULT_LIKE = ("aes128gcm16-aes192gcm16-aes256gcm16-chacha20poly1305-aes128gcm12-aes192gcm12-"
+                "aes256gcm12-aes128gcm8-aes192gcm8-aes256gcm8-aes128ccm16-aes192ccm16-"
+                "aes256ccm16-aes128ccm12-aes256ccm12-aes128ccm8-aes256ccm8-prfsha256-prfsha384-"
+                "prfsha512-prfsha1-prfaesxcbc-prfaescmac-x25519-x448-ecp256-ecp384-ecp521-"
+                "ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096-modp6144-modp8192-modp2048")
+DEFAULT_LIKE_ESP = ("aes128gcm16-aes192gcm16-aes256gcm16-chacha20poly1305-aes128gcm12-"
+                    "aes256gcm12-aes128gcm8-aes256gcm8-aes128ccm16-aes256ccm16")
+INITIATOR_PROPOSALS = {"fixed": ("aes128gcm16-prfsha256-x25519", "aes128gcm16"),
+                       "default": (DEFAULT_LIKE, DEFAULT_LIKE_ESP)}
+INIT_PROPOSALS = INITIATOR_PROPOSALS["fixed"]
 
 COMMON_CONF = """    # thousands of SAs from one address: no cookies, no per-IP half-open limit
     dos_protection = no
@@ -113,8 +127,8 @@ charon {{
             socket = unix://{dir}/run/ldt.sock
             fake_kernel = yes
             version = 2
-            proposal = aes128gcm16-prfsha256-x25519
-            esp = aes128gcm16
+            proposal = {ike_proposal}
+            esp = {esp_proposal}
             initiator_auth = psk
             responder_auth = psk
             preshared_key = {psk}
@@ -278,7 +292,8 @@ class Swan:
         self.conf = os.path.join(self.dir, "strongswan.conf")
         with open(self.conf, "w") as f:
             f.write(conf.format(plugins=PLUGINS, common=COMMON_CONF.format(dir=self.dir),
-                                dir=self.dir, psk=PSK, init=INIT, resp=RESP))
+                                dir=self.dir, psk=PSK, init=INIT, resp=RESP,
+                                ike_proposal=INIT_PROPOSALS[0], esp_proposal=INIT_PROPOSALS[1]))
         self.stdout = os.path.join(self.dir, "charon.stdout")
         self.proc = None
 
@@ -632,8 +647,13 @@ def main():
     ap.add_argument("--only", choices=("charon", "ikegated"))
     ap.add_argument("--charon-crypto", choices=sorted(PLUGIN_SETS), default="openssl",
                     help="whose cryptography the two charons use (default: openssl)")
-    ap.add_argument("--json", default=None, help="default: ike_sa.json beside $IKEGATED")
+    ap.add_argument("--initiator-proposal", choices=sorted(INITIATOR_PROPOSALS), default="fixed",
+                    help="what the load-tester offers (default: fixed)")
+    ap.add_argument("--json", default=None, help="default: ike_sa.json beside $IKEGATED "
+                    "(ike_sa_default.json with --initiator-proposal default)")
     a = ap.parse_args()
+    global INIT_PROPOSALS
+    INIT_PROPOSALS = INITIATOR_PROPOSALS[a.initiator_proposal]
     levels = [200] if a.quick else [int(x) for x in a.levels.split(",")]
     ike_levels = levels if a.quick or not a.ikegated_levels else [
         int(x) for x in a.ikegated_levels.split(",")]
@@ -644,13 +664,15 @@ def main():
     ikgt.require_root_netns()
     ikgt.sweep_stale()
     prefix = strongswan_prefix()
-    json_path = a.json or os.path.join(os.path.dirname(os.path.abspath(ikgt.IKEGATED)),
-                                       "ike_sa.json")
+    json_path = a.json or os.path.join(
+        os.path.dirname(os.path.abspath(ikgt.IKEGATED)),
+        "ike_sa.json" if a.initiator_proposal == "fixed" else "ike_sa_default.json")
 
     la0 = loadavg()
     t_start = time.time()
     print(f"responder benchmark: levels {levels} (ikegated {ike_levels}), delay {a.delay} ms, "
-          f"charon crypto {a.charon_crypto}, "
+          f"charon crypto {a.charon_crypto}, initiator proposals {a.initiator_proposal} "
+          f"({INIT_PROPOSALS[0]} / {INIT_PROPOSALS[1]}), "
           f"{a.runs} run(s); load average {la0[0]:.2f} {la0[1]:.2f} {la0[2]:.2f}; "
           f"{os.cpu_count()} cpus", flush=True)
     runs = []
@@ -687,6 +709,7 @@ def main():
                            "(PSK, x25519, AES-GCM-128, PRF SHA256)",
                    "levels": levels, "ikegated_levels": ike_levels, "delay_ms": a.delay,
                    "charon_crypto": a.charon_crypto, "charon_plugins": PLUGINS,
+                   "initiator_proposals": INIT_PROPOSALS,
                    "cpus": os.cpu_count(), "loadavg_start": la0, "loadavg_end": la1,
                    "ikegated": os.path.abspath(ikgt.IKEGATED), "strongswan_prefix": prefix,
                    "runs": runs, "summary": summ}, f, indent=1)
