@@ -748,6 +748,21 @@ static void write_cp_reply(struct ike_wbuf *w, const struct ike_sa *sa,
     ikew_cp(w, &rep);
 }
 
+/* The IKE_AUTH answer's start: IDr, our certificate when we sign, AUTH (§1.2). */
+static void auth_answer_begin(struct ike_sa *sa, const struct ike_msg *m, struct ike_wbuf *w,
+                              const struct ike_profile_view *v, const uint8_t *idbody, size_t idlen,
+                              uint8_t method, const uint8_t *authdata, size_t alen)
+{
+    ike_msg_begin(sa, w, IKE_AUTH, true, m->hdr.msgid);
+    ikew_id(w, IKE_PL_IDR, idbody[0], idbody + 4, idlen);
+    if (v->auth_local != IKE_AM_PSK) {
+        uint8_t cert[8192];
+        size_t cl = ike_auth_signer_cert(v->signer, cert, sizeof cert);
+        if (cl) ikew_cert(w, IKE_PL_CERT, IKE_CERT_X509_SIG, cert, cl);
+    }
+    ikew_auth(w, method, authdata, alen);
+}
+
 /* §2.4 INITIAL_CONTACT from the peer of sa (authenticated): the IKE SAs of the same identity
  * pair are stale and go, silently (the peer has forgotten them), with their CHILD_SAs and
  * addresses. When the identity may be shared by many clients (sa->psk_shared), only those
@@ -937,14 +952,7 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
                            &target) &&
         target != sa->local.addr) {
         struct ike_wbuf w;
-        ike_msg_begin(sa, &w, IKE_AUTH, true, m->hdr.msgid);
-        ikew_id(&w, IKE_PL_IDR, idbody[0], idbody + 4, idlen);
-        if (v->auth_local != IKE_AM_PSK) {
-            uint8_t cert[8192];
-            size_t cl = ike_auth_signer_cert(v->signer, cert, sizeof cert);
-            if (cl) ikew_cert(&w, IKE_PL_CERT, IKE_CERT_X509_SIG, cert, cl);
-        }
-        ikew_auth(&w, method, authdata, alen);
+        auth_answer_begin(sa, m, &w, v, idbody, idlen, method, authdata, alen);
         struct ike_redirect rd = {.gw_type = 1, .gw_len = 4};
         memcpy(rd.gw, &target, 4);
         uint8_t data[2 + 255];
@@ -1035,14 +1043,7 @@ static void auth_request(struct ike_sa *sa, const struct ike_msg *m, const struc
     }
 
     struct ike_wbuf w;
-    ike_msg_begin(sa, &w, IKE_AUTH, true, m->hdr.msgid);
-    ikew_id(&w, IKE_PL_IDR, idbody[0], idbody + 4, idlen);
-    if (v->auth_local != IKE_AM_PSK) {
-        uint8_t cert[8192];
-        size_t cl = ike_auth_signer_cert(v->signer, cert, sizeof cert);
-        if (cl) ikew_cert(&w, IKE_PL_CERT, IKE_CERT_X509_SIG, cert, cl);
-    }
-    ikew_auth(&w, method, authdata, alen);
+    auth_answer_begin(sa, m, &w, v, idbody, idlen, method, authdata, alen);
     if (cp_req && !child_err) write_cp_reply(&w, sa, v);
     if (child_err)
         ikew_notify(&w, 0, NULL, 0, child_err, NULL, 0);
