@@ -311,7 +311,10 @@ void ike_sa_arm(struct ike_sa *sa)
 {
     int64_t due = sa->expires;
     if (sa->req.n) earliest(&due, sa->req_due);
-    earliest(&due, sa->dpd_due);
+    /* sa_timer probes only an established SA with no request of ours out: a DPD that falls
+     * due meanwhile waits for that request (armed for it, the timer would fire again and
+     * again at the same moment). */
+    if (!sa->req.n && sa->state == SA_ESTABLISHED) earliest(&due, sa->dpd_due);
     earliest(&due, sa->keepalive_due);
     if (sa->state == SA_ESTABLISHED) {
         earliest(&due, sa->rekey_at);
