@@ -384,8 +384,11 @@ static void sa_timer(loop_t *l, void *arg)
         }
     }
     if (sa->keepalive_due && now >= sa->keepalive_due) {
-        static const uint8_t ka = 0xff; /* RFC 3948 §2.3 */
-        ike->send.send(ike->send.ctx, &sa->local, &sa->remote, &ka, 1);
+        /* RFC 3948 §2.3: on the encapsulation port only; on 500 the byte would be taken for a
+         * malformed IKE message (the peer has not floated yet, or never will). */
+        static const uint8_t ka = 0xff;
+        if (sa->local.port == IKE_NATT_PORT)
+            ike->send.send(ike->send.ctx, &sa->local, &sa->remote, &ka, 1);
         sa->keepalive_due = now + (int64_t)sa->nat_keepalive * 1000;
     }
     ike_sa_arm(sa);
