@@ -23,8 +23,11 @@
  * our KE's group, a protected one decrypts with the keys the client holds and its inner chain
  * walks, a fragment fits the MTU negotiated. A kernel port double counts the SAs installed.
  * At the end the clock runs past every lifetime (three days: retransmits, DPD, half-open
- * expiry, rekeys left unanswered) after which no SA, CHILD_SA, pool address or kernel SA may be
- * left; the engine is then freed so that LeakSanitizer sees anything else.
+ * expiry, rekeys left unanswered); each client's last IKE_SA_INIT then comes again from where it
+ * was first sent, so that the half-open table is searched where its SAs were (an entry left
+ * behind by a freed SA is read: the class of bug of a table keyed by the peer's port), and the
+ * clock runs a day more. No SA, CHILD_SA, pool address or kernel SA may be left; the engine is
+ * then freed so that LeakSanitizer sees anything else.
  *
  * Input: 3 configuration bytes, then at most MAX_STEPS steps, each an op byte (its low 4 bits
  * name the op) and the op's arguments. Reading past the end gives zeros, so any input is a
@@ -322,7 +325,8 @@ struct slot {
     size_t nilen, nrlen;
     uint8_t init_req[4096]; /* our last IKE_SA_INIT, as sent */
     size_t init_req_len;
-    uint32_t child_spi[MAX_CHILD]; /* our inbound SPIs (the gateway's outbound) */
+    struct ike_ep init_local, init_peer; /* where it went from and to */
+    uint32_t child_spi[MAX_CHILD];       /* our inbound SPIs (the gateway's outbound) */
     unsigned nchild;
     uint32_t last_ereq_msgid;
     struct inmsg ereq, resp; /* the gateway's last request, its answer to ours */
@@ -1041,6 +1045,7 @@ static void op_init(struct rd *r)
             memset(pub, 0x42, publen);
         size_t n = build_init(s, spi, f, g, group, pub, publen, cookie, cookielen);
         s->init_req_len = n;
+        s->init_local = gw, s->init_peer = peer;
         int again = 0;
         if (n) {
             ians.spi_i = spi, ians.have = false;
@@ -1534,8 +1539,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sb_free(&sb);
     }
 
-    /* Past every lifetime: whatever was left unanswered gives up, everything expires. */
+    /* Past every lifetime: whatever was left unanswered gives up, everything expires. Then
+     * every client's last IKE_SA_INIT comes again from where it first came: the half-open
+     * table is searched for it, so an entry its SA left behind (a table keyed by something
+     * that changed while the SA was in it) is read after being freed. Those SAs expire too. */
     loop_advance(loop, 3LL * 86400 * 1000);
+    drain();
+    for (int i = 0; i < NSLOT; i++) {
+        struct slot *s = &slots[i];
+        if (!s->init_req_len) continue;
+        gw = s->init_local, peer = s->init_peer;
+        xmit(s->init_req, s->init_req_len, false);
+    }
+    loop_advance(loop, 86400 * 1000);
     drain();
     ike_get_stats(ike, &st);
     FUZZ_CHECK(st.half_open == 0 && st.established == 0 && st.children == 0);
