@@ -37,6 +37,7 @@ static bool match_prop(const struct ike_sa_pl *sa, const struct ike_proposal *p,
     if (p->unknown_type) return false;
     bool have_encr = false, have_integ = false, have_prf = !ike_sa, any_integ = false;
     bool any_dh = false, esn_ok = false, any_esn = false;
+    uint16_t alt = 0; /* a group we take other than the KE's: told only if it alone is wrong */
     const struct ike_transform *tt = ike_prop_transforms(sa, p);
     for (int i = 0; i < p->ntrans; i++) {
         const struct ike_transform *t = &tt[i];
@@ -67,8 +68,8 @@ static bool match_prop(const struct ike_sa_pl *sa, const struct ike_proposal *p,
             if (!has16(c->dh, c->ndh, t->id) || !ike_dh_pub_len(t->id)) break;
             if (t->id == want_dh)
                 out->dh = t->id;
-            else if (!*alt_dh)
-                *alt_dh = t->id;
+            else if (!alt)
+                alt = t->id;
             break;
         case IKE_TT_ESN:
             any_esn = true;
@@ -85,10 +86,19 @@ static bool match_prop(const struct ike_sa_pl *sa, const struct ike_proposal *p,
         return false;
     }
     if (!ike_sa && any_esn && !esn_ok) return false;
+    /* §1.2: INVALID_KE_PAYLOAD names a group with which this proposal would be accepted; a
+     * proposal refused for anything else names none (the initiator would ask again in that
+     * group and be refused again). */
     if (ike_sa) {
-        if (!out->dh) return false;
+        if (!out->dh) {
+            *alt_dh = alt;
+            return false;
+        }
     } else if (c->ndh > 0) { /* PFS required by our profile */
-        if (!want_dh || !out->dh) return false;
+        if (!want_dh || !out->dh) {
+            *alt_dh = alt;
+            return false;
+        }
     } else if (want_dh) {
         /* The peer wants PFS and we have none configured: accept its group if it offered it. */
         if (!any_dh) return false;
