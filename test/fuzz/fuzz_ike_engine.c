@@ -78,7 +78,8 @@
  *  op 10 ANSWER f [...]: answer the engine's last request on s, f & 3 {empty, a real answer
  *       (CREATE_CHILD_SA: accept the first proposal, with a KE if asked; an IKE SA rekey puts
  *       the new SA in slot s + 1), an error notify (a byte picks it; INVALID_KE with a group16),
- *       first len16 bytes}; f bit 2 keep the request to answer it again
+ *       first len16 bytes}; f bit 2 keep the request to answer it again; bit 3 a real answer
+ *       takes the last proposal
  *  op 11 CHILD f i: a real CREATE_CHILD_SA request on s, f & 3 {a new CHILD_SA, a rekey of
  *       CHILD_SA i, a rekey of the IKE SA (the new SA goes to slot s + 1), a rekey of a
  *       CHILD_SA the gateway does not have}; f bit 2 PFS (KE X25519); 3 after an IKE SA rekey
@@ -951,7 +952,7 @@ static size_t build_init(struct slot *s, uint64_t spi, uint8_t f, uint8_t g, uin
 }
 
 /* The gateway's answer to our IKE_SA_INIT: 1 to ask again (COOKIE, INVALID_KE), 0 done. */
-static int init_answer(struct slot *s, uint8_t g, struct ike_dh *dh, uint16_t *group,
+static int init_answer(struct slot *s, uint8_t g, struct ike_dh *dh, uint16_t *group, bool *asked,
                        uint8_t *cookie, size_t *cookielen)
 {
     if (!ians.have) return 0;
@@ -967,11 +968,16 @@ static int init_answer(struct slot *s, uint8_t g, struct ike_dh *dh, uint16_t *g
             *cookielen = n.len;
             return 1;
         }
-        if (n.type == IKE_N_INVALID_KE_PAYLOAD && !(g & 0x20)) {
+        if (n.type == IKE_N_INVALID_KE_PAYLOAD) {
+            /* §1.2: a group the gateway takes, with which a proposal would be accepted: asked
+             * again in it, it does not refuse the group (no ping-pong between two groups). */
             FUZZ_CHECK(n.len == 2);
             uint16_t want = (uint16_t)(n.data[0] << 8 | n.data[1]);
             FUZZ_CHECK(want != *group && (want == IKE_DH_CURVE25519 || want == IKE_DH_ECP256));
+            FUZZ_CHECK(!*asked);
+            if (g & 0x20) return 0;
             *group = want;
+            *asked = true;
             return 1;
         }
         return 0;
@@ -1034,6 +1040,7 @@ static void op_init(struct rd *r)
     uint16_t group = f & 8 ? IKE_DH_MODP2048 : f & 4 ? IKE_DH_ECP256 : IKE_DH_CURVE25519;
     uint8_t cookie[64];
     size_t cookielen = 0;
+    bool asked = false; /* INVALID_KE named the group we use now */
     for (int attempt = 0; attempt < 3; attempt++) {
         /* MODP2048 is refused before any DH is done: its KE is filler. */
         struct ike_dh *dh = group == IKE_DH_MODP2048 ? NULL : ike_dh_new(group);
@@ -1051,7 +1058,7 @@ static void op_init(struct rd *r)
             ians.spi_i = spi, ians.have = false;
             group_begin();
             xmit(s->init_req, n, true);
-            again = init_answer(s, g, dh, &group, cookie, &cookielen);
+            again = init_answer(s, g, dh, &group, &asked, cookie, &cookielen);
         }
         ike_dh_free(dh);
         if (!again) return;
@@ -1216,10 +1223,10 @@ static void op_delete(struct rd *r)
     send_chain(s, &p, &w);
 }
 
-/* Pick one transform of each type of the gateway's first proposal, as a peer would answer. */
-static int pick(const struct ike_sa_pl *sa, uint16_t ke_group, struct tf *out)
+/* Pick one transform of each type of a proposal of the gateway's, as a peer would answer. */
+static int pick(const struct ike_sa_pl *sa, const struct ike_proposal *p, uint16_t ke_group,
+                struct tf *out)
 {
-    const struct ike_proposal *p = &sa->prop[0];
     const struct ike_transform *t = ike_prop_transforms(sa, p);
     int n = 0;
     bool seen[6] = {false};
@@ -1242,7 +1249,7 @@ static int pick(const struct ike_sa_pl *sa, uint16_t ke_group, struct tf *out)
 
 /* A real answer to the gateway's CREATE_CHILD_SA (its rekey of a CHILD_SA or of the IKE SA):
  * its first proposal, our nonce, a KE in its group, its selectors. Anything else: empty. */
-static void real_answer(struct slot *s, struct ike_wbuf *w)
+static void real_answer(struct slot *s, struct ike_wbuf *w, bool last)
 {
     static struct ike_pl pl[IKE_MAX_PAYLOADS];
     int npl;
@@ -1255,7 +1262,9 @@ static void real_answer(struct slot *s, struct ike_wbuf *w)
     struct ike_ke ke = {0};
     if (pke && ike_parse_ke(pke->body, pke->len, &ke)) return;
     struct tf t[8];
-    int nt = pick(&sa, ke.group, t);
+    /* The first proposal, or the last (its number is then not 1: RFC 7296 §3.3.1). */
+    const struct ike_proposal *p0 = &sa.prop[last ? sa.nprop - 1 : 0];
+    int nt = pick(&sa, p0, ke.group, t);
     uint8_t nr[32], pub[IKE_MAX_DH_LEN], gir[IKE_MAX_DH_LEN];
     size_t publen = 0, gl = 0;
     fill_nonce(nr, sizeof nr);
@@ -1268,7 +1277,6 @@ static void real_answer(struct slot *s, struct ike_wbuf *w)
         ike_dh_free(dh);
         FUZZ_CHECK(gl > 0); /* the gateway's own KE */
     }
-    const struct ike_proposal *p0 = &sa.prop[0];
     size_t st = ikew_pl_begin(w, IKE_PL_SA, false);
     if (p0->proto == IKE_PROTO_IKE) {
         FUZZ_CHECK(p0->spi_size == 8 && pke);
@@ -1328,7 +1336,7 @@ static void op_answer(struct rd *r)
     static uint8_t chain[4096];
     struct ike_wbuf w;
     chain_begin(&w, chain, sizeof chain);
-    if ((f & 3) == 1 && s->ereq.have) real_answer(s, &w);
+    if ((f & 3) == 1 && s->ereq.have) real_answer(s, &w, f & 8);
     if ((f & 3) == 2) {
         static const uint16_t types[8] = {
             IKE_N_TEMPORARY_FAILURE,  IKE_N_INVALID_KE_PAYLOAD,   IKE_N_CHILD_SA_NOT_FOUND,

@@ -278,6 +278,9 @@ def engine_seeds():
     seeds["engine-rekeys-answered"] = (cfg(0x50) + INIT() + AUTH_() + CLOCK(110) + ANSWER(1) +
                                        CLOCK(100) + ANSWER(1) + CLOCK(6) + ANSWER(1) + CLOCK(6) +
                                        ANSWER(1) + SLOT(1) + CLOCK(20) + ANSWER(1))
+    # The gateway's CHILD_SA rekey answered with its second proposal (AES-CBC-256, SHA-256).
+    seeds["engine-rekey-answer-last-proposal"] = (cfg(0x50) + INIT() + AUTH_() + CLOCK(110) +
+                                                  ANSWER(9) + CLOCK(2))
     seeds["engine-rekey-errors"] = (cfg(0x10, 0x10) + INIT() + AUTH_() + CLOCK(110) +
                                     ANSWER(2, b"\x00\x00\x00") + CLOCK(40) +
                                     ANSWER(2, b"\x01\x00\x13") + CLOCK(4) +
