@@ -41,7 +41,8 @@
  *       pool is exhausted; 7 no pool
  *   c2  bit 0 the profile cannot be found again by name (CREATE_CHILD_SA falls back); 1
  *       redirect at IKE_SA_INIT; 2 redirect at IKE_AUTH; 3 no profile matches; 4 CHILD_SA
- *       kilobyte lifetime
+ *       kilobyte lifetime; 5 `debug crypto ikev2` (packet, hexdump, error, internal): the
+ *       summaries of every message in and out
  *  op 0 RAW f len16 bytes: a datagram as is from the client's endpoint (f bit 0: on 4500, put
  *       the non-ESP marker in front)
  *  op 1 INIT f g: a real IKE_SA_INIT for s (its SPIs, keys and nonces, from the answer). f
@@ -62,7 +63,7 @@
  *       message ID); 1 the message ID of our previous request; 2 the I flag flipped; 3 cut into
  *       SKF fragments: two more bytes, the chunk size (0: 256) and the mode (bit 0 sent in
  *       reverse order, 1 fragment 1 again at the end, 2 the last one left out, 3 Total one more
- *       than sent)
+ *       than sent); 4 a message ID one past our next (outside the window)
  *  op 4 SKF f num16 total16 first len8 bytes: one SKF fragment on s with these numbers and this
  *       content, sealed. f bit 0 a response (as SEALED); 1 previous message ID; 2 s's message ID
  *       moves on afterwards; 3 the I flag flipped
@@ -76,19 +77,20 @@
  *       CHILD_SA i (f bit 2: all of them; one made up if s has none); bit 1 both
  *  op 9 SLOT n: s = n % NSLOT
  *  op 10 ANSWER f [...]: answer the engine's last request on s, f & 3 {empty, a real answer
- *       (CREATE_CHILD_SA: accept the first proposal, with a KE if asked; an IKE SA rekey puts
- *       the new SA in slot s + 1), an error notify (a byte picks it; INVALID_KE with a group16),
- *       first len16 bytes}; f bit 2 keep the request to answer it again; bit 3 a real answer
- *       takes the last proposal
+ *       (CREATE_CHILD_SA: one transform of each type of its first proposal, a KE if asked, its
+ *       selectors; an IKE SA rekey puts the new SA in the next slot without an SA, else in
+ *       s + 1), an error notify (a byte picks it, then a group16 for INVALID_KE), first len16
+ *       bytes}; f bit 2 keep the request to answer it again; 3 a real answer takes the last
+ *       proposal (its number is not 1)
  *  op 11 CHILD f i: a real CREATE_CHILD_SA request on s, f & 3 {a new CHILD_SA, a rekey of
- *       CHILD_SA i, a rekey of the IKE SA (the new SA goes to slot s + 1), a rekey of a
- *       CHILD_SA the gateway does not have}; f bit 2 PFS (KE X25519); 3 after an IKE SA rekey
- *       D(IKE) on the old one at once
+ *       CHILD_SA i, a rekey of the IKE SA (the new SA goes to a slot as with ANSWER), a rekey of
+ *       a CHILD_SA the gateway does not have}; f bit 2 PFS (KE X25519); 3 after an IKE SA rekey,
+ *       D(IKE) on the old SA at once
  *  op 12 KERNEL f r: the kernel's event for reqid base + r % 16, f & 3 {soft expire, hard
  *       expire, acquire, expire naming the last SPI given (r bit 7: hard)}
- *  op 13 ADMIN f: f & 7 {show sa, show sa detail, show ipsec sa (f bit 3: of the client only),
- *       show session (bit 3: detail), show stats, clear stats, clear sa, clear sa of the
- *       client's address}
+ *  op 13 ADMIN f: f & 7 {show sa, show sa detail, show ipsec sa (f bit 3: of the client's
+ *       address), show session (bit 3: detail), show stats, clear stats, clear sa, clear sa of
+ *       the client's address}
  *  op 14 CONFIG a b c: the configuration bytes XOR a b c (a change of configuration)
  *  op 15 nothing */
 #include <arpa/inet.h>
@@ -750,11 +752,17 @@ static struct ike_suite suite_of(const struct ike_sa_pl *sa, const struct ike_pr
     return su;
 }
 
-/* A new IKE SA (a rekey) in the slot after the current one. */
+/* A new IKE SA (a rekey) in the next slot after the current one that holds none (else the
+ * one after the current one). */
 static struct slot *slot_rekeyed(const struct slot *old, bool we_init, uint64_t spi_i,
                                  uint64_t spi_r)
 {
     struct slot *n = &slots[(cur + 1) % NSLOT];
+    for (int k = 1; k < NSLOT; k++)
+        if (!slots[(cur + k) % NSLOT].up) {
+            n = &slots[(cur + k) % NSLOT];
+            break;
+        }
     slot_reset(n);
     n->up = true, n->we_init = we_init;
     n->spi_i = spi_i, n->spi_r = spi_r;
@@ -1129,7 +1137,7 @@ static void op_sealed(struct rd *r)
                      .xflags = f & 4 ? IKE_FLAG_INITIATOR : 0,
                      .chunk = chunk,
                      .mode = mode};
-    p.msgid = msgid_for(s, f & 1, f & 2, true);
+    p.msgid = f & 0x10 && !(f & 3) ? s->msgid + 1 : msgid_for(s, f & 1, f & 2, true);
     send_prot(s, &p, d, len);
 }
 
@@ -1501,6 +1509,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(ike != NULL);
     struct ike_redirect_port rp = {NULL, f_pick};
     ike_set_redirect(ike, &rp);
+    bool dbg = cfg[2] & 0x20;
+    ike_dbg_packet.on = ike_dbg_hexdump.on = ike_dbg_error.on = ike_dbg_internal.on = dbg;
 
     struct ike_stats st;
     static const char *const names[16] = {"RAW",    "INIT",   "AUTH",   "SEALED", "SKF",    "CLOCK",
@@ -1570,6 +1580,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(outq.n == 0); /* freeing tells no peer */
     loop_free(loop);
     loop = NULL;
+    ike_dbg_packet.on = ike_dbg_hexdump.on = ike_dbg_error.on = ike_dbg_internal.on = 0;
     for (int i = 0; i < NSLOT; i++) slot_reset(&slots[i]);
     group_begin();
     return 0;

@@ -301,6 +301,20 @@ def engine_seeds():
     seeds["answer-fuzzed"] = (cfg() + INIT() + AUTH_() + CLOCK(30) +
                               ANSWER(3, bytes([PL["N"]]), struct.pack("!H", 8),
                                      struct.pack("!BBH", 0, 0, 8) + notify(43)[:4]))
+    # With debug on: the summaries of messages in and out (a CERT and a vendor ID in IKE_AUTH).
+    f, chain = payload_chain([(35, bytes([2, 0, 0, 0]) + b"client"), (37, b"\x04" + bytes(40)),
+                              (PL["AUTH"], b"\x02\x00\x00\x00" + bytes(32)),
+                              (PL["V"], b"strongSwan")])
+    seeds["debug-auth-cert"] = (cfg(0, 0, 0x20) + INIT(0x80, 0x04) + SEALED(0, f, chain) +
+                                SLOT(1) + INIT(3) + AUTH_() + CHILD(0) + CLOCK(30))
+    # Simultaneous rekeys (RFC 7296 §2.8.1, §2.8.2): the gateway's rekey is out when the
+    # client's comes; then the gateway's is answered too.
+    seeds["collision-child-rekey"] = (cfg(0x50) + INIT() + AUTH_() + CLOCK(110) + CHILD(1, 0) +
+                                      ANSWER(1) + CLOCK(4) + ANSWER(1) + DELETE(0, 0) + CLOCK(8))
+    seeds["collision-ike-rekey"] = (cfg(0x50) + INIT() + AUTH_() + CLOCK(110) + ANSWER(1) +
+                                    CLOCK(2) + ANSWER(0) + CLOCK(106) + CHILD(2) + ANSWER(1) +
+                                    CLOCK(2) + ANSWER(0) + SLOT(1) + CLOCK(2) + ANSWER(1) +
+                                    DELETE(1) + SLOT(2) + DELETE(1) + CLOCK(10))
     seeds["delete-then-replay-init"] = cfg() + INIT() + AUTH_() + DELETE(1) + REPLAY(1)
     return seeds
 
