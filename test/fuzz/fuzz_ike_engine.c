@@ -23,10 +23,10 @@
  * our KE's group, a protected one decrypts with the keys the client holds and its inner chain
  * walks, a fragment fits the MTU negotiated. A kernel port double counts the SAs installed.
  * At the end the clock runs past every lifetime (three days: retransmits, DPD, half-open
- * expiry, rekeys left unanswered); each client's last IKE_SA_INIT then comes again from where it
- * was first sent, so that the half-open table is searched where its SAs were (an entry left
- * behind by a freed SA is read: the class of bug of a table keyed by the peer's port), and the
- * clock runs a day more. No SA, CHILD_SA, pool address or kernel SA may be left; the engine is
+ * expiry, rekeys left unanswered); then IKE_SA_INITs of the clients' SPIs come from where the
+ * clients first were and from where they are, so that the half-open table is searched where
+ * their SAs were: an entry left behind by a freed SA is read (the class of bug of a table keyed
+ * by the peer's port). No SA, CHILD_SA, pool address or kernel SA may be left; the engine is
  * then freed so that LeakSanitizer sees anything else.
  *
  * Input: 3 configuration bytes, then at most MAX_STEPS steps, each an op byte (its low 4 bits
@@ -1013,6 +1013,22 @@ static int init_answer(struct slot *s, uint8_t g, struct ike_dh *dh, uint16_t *g
     return 0;
 }
 
+/* An IKE_SA_INIT request of a header only, from an endpoint: the engine looks for a half-open
+ * SA of that SPIi and endpoint, then drops the request (no SA, KE, Nonce). */
+static void probe_init_table(uint64_t spi_i, const struct ike_ep *local, const struct ike_ep *from)
+{
+    uint8_t dg[4 + IKE_HDR_LEN] = {0};
+    size_t n = local->port == NATT_PORT ? 4 : 0;
+    struct ike_wbuf w;
+    ikew_init(&w, dg + n, IKE_HDR_LEN);
+    struct ike_hdr h = {
+        .spi_i = spi_i, .major = 2, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_INITIATOR};
+    ikew_hdr(&w, &h);
+    FUZZ_CHECK(ikew_finish(&w) == IKE_HDR_LEN);
+    ike_input(ike, local, from, dg, n + IKE_HDR_LEN);
+    drain();
+}
+
 /* ---- the steps ---- */
 
 static void op_raw(struct rd *r)
@@ -1557,20 +1573,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sb_free(&sb);
     }
 
-    /* Past every lifetime: whatever was left unanswered gives up, everything expires. Then
-     * every client's last IKE_SA_INIT comes again from where it first came: the half-open
-     * table is searched for it, so an entry its SA left behind (a table keyed by something
-     * that changed while the SA was in it) is read after being freed. Those SAs expire too. */
+    /* Past every lifetime: whatever was left unanswered gives up, everything expires. */
     loop_advance(loop, 3LL * 86400 * 1000);
     drain();
+    /* Then the half-open table is searched where the clients' SAs were: an entry that a freed
+     * SA left behind (a table keyed by something that changed while the SA was in it) is read. */
+    struct ike_ep here = peer;
     for (int i = 0; i < NSLOT; i++) {
-        struct slot *s = &slots[i];
-        if (!s->init_req_len) continue;
-        gw = s->init_local, peer = s->init_peer;
-        xmit(s->init_req, s->init_req_len, false);
+        const struct slot *s = &slots[i];
+        if (s->init_req_len) probe_init_table(s->last_spi_i, &s->init_local, &s->init_peer);
+        if (s->up) {
+            probe_init_table(s->spi_i, &s->init_local, &s->init_peer);
+            probe_init_table(s->spi_i, &gw, &here);
+        }
     }
-    loop_advance(loop, 86400 * 1000);
-    drain();
     ike_get_stats(ike, &st);
     FUZZ_CHECK(st.half_open == 0 && st.established == 0 && st.children == 0);
     FUZZ_CHECK(leased == 0);         /* every pool address came back */
