@@ -6,7 +6,8 @@ changing the input format of either):
   codec allows: strongSwan's default IKE proposal (2 proposals, 40 transforms), its default ESP
   proposal, 100 proposals (past IKE_MAX_PROPOSALS, 64), 255 transforms in one proposal.
 - corpus/ike_engine/: step sequences for fuzz_ike_engine.c (its header comment gives the
-  format) that reach every op; the seeds of the harness's first format, converted.
+  format) that reach every op; the seeds of the harness's first format, converted. Files named
+  regress-* are inputs that found bugs: they are left alone.
 
     test/fuzz/gen_seeds.py            writes both directories (existing files are replaced)
 """
@@ -323,7 +324,8 @@ def write(dirname, seeds):
     d = os.path.join(HERE, "corpus", dirname)
     os.makedirs(d, exist_ok=True)
     for f in os.listdir(d):
-        os.unlink(os.path.join(d, f))
+        if not f.startswith("regress-"):  # inputs that found bugs are kept as they are
+            os.unlink(os.path.join(d, f))
     for name, data in sorted(seeds.items()):
         with open(os.path.join(d, name), "wb") as fh:
             fh.write(data)
