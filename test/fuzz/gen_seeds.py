@@ -265,10 +265,10 @@ def engine_seeds():
     seeds["init-used-spi"] = cfg() + INIT(1) + SLOT(1) + INIT(1) + PEER(2, 7) + INIT(1) + AUTH_()
     seeds["replay-request"] = cfg() + INIT() + AUTH_() + REPLAY(0) + PEER(1, 1234) + REPLAY(2)
     f, chain = payload_chain([(PL["N"], notify(16384)), (PL["V"], b"ikegate")])
-    seeds["sealed-fragments"] = (cfg(2) + INIT(0x40) + AUTH_() +
+    seeds["sealed-fragments"] = (cfg(0x42) + INIT(0x40) + AUTH_() +
                                  SEALED(2, f, chain, chunk=5, mode=1) +
                                  SEALED(2, f, chain, chunk=3, mode=2) +
-                                 SEALED(2, f, chain, chunk=4, mode=4) +
+                                 SEALED(2, f, chain, chunk=4, mode=4) + CLOCK(70) +
                                  SEALED(2, f, chain, chunk=4, mode=8))
     seeds["skf-numbers"] = (cfg(3) + INIT(0x40) + AUTH_() + SKF(1, 2, f, chain[:6], 0x20) +
                             SKF(2, 2, 0, chain[6:], 0x24) + SKF(0, 0, 0, b"x", 0x20) +
@@ -282,6 +282,16 @@ def engine_seeds():
     # The gateway's CHILD_SA rekey answered with its second proposal (AES-CBC-256, SHA-256).
     seeds["engine-rekey-answer-last-proposal"] = (cfg(0x50) + INIT() + AUTH_() + CLOCK(110) +
                                                   ANSWER(9) + CLOCK(2))
+    # The gateway's IKE SA rekey: INVALID_KE (ECP256) then a real answer in that group; and
+    # TEMPORARY_FAILURE, then again after the retry interval.
+    seeds["engine-ike-rekey-invalid-ke"] = (cfg(0x50) + INIT() + AUTH_() + CLOCK(110) +
+                                            ANSWER(1) + CLOCK(2) + ANSWER(0) + CLOCK(106) +
+                                            ANSWER(2, b"\x01\x00\x13") + ANSWER(1) + CLOCK(2) +
+                                            ANSWER(0) + SLOT(1) + DELETE(1))
+    seeds["engine-ike-rekey-temporary-failure"] = (cfg(0x50) + INIT() + AUTH_() + CLOCK(110) +
+                                                   ANSWER(1) + CLOCK(2) + ANSWER(0) + CLOCK(106) +
+                                                   ANSWER(2, b"\x00\x00\x00") + CLOCK(22) +
+                                                   ANSWER(1) + CLOCK(2) + ANSWER(0))
     seeds["engine-rekey-errors"] = (cfg(0x10, 0x10) + INIT() + AUTH_() + CLOCK(110) +
                                     ANSWER(2, b"\x00\x00\x00") + CLOCK(40) +
                                     ANSWER(2, b"\x01\x00\x13") + CLOCK(4) +
