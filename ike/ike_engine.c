@@ -311,7 +311,10 @@ void ike_sa_arm(struct ike_sa *sa)
 {
     int64_t due = sa->expires;
     if (sa->req.n) earliest(&due, sa->req_due);
-    earliest(&due, sa->dpd_due);
+    /* sa_timer probes only an established SA with no request of ours out: a DPD that falls
+     * due meanwhile waits for that request (armed for it, the timer would fire again and
+     * again at the same moment). */
+    if (!sa->req.n && sa->state == SA_ESTABLISHED) earliest(&due, sa->dpd_due);
     earliest(&due, sa->keepalive_due);
     if (sa->state == SA_ESTABLISHED) {
         earliest(&due, sa->rekey_at);
@@ -381,8 +384,11 @@ static void sa_timer(loop_t *l, void *arg)
         }
     }
     if (sa->keepalive_due && now >= sa->keepalive_due) {
-        static const uint8_t ka = 0xff; /* RFC 3948 §2.3 */
-        ike->send.send(ike->send.ctx, &sa->local, &sa->remote, &ka, 1);
+        /* RFC 3948 §2.3: on the encapsulation port only; on 500 the byte would be taken for a
+         * malformed IKE message (the peer has not floated yet, or never will). */
+        static const uint8_t ka = 0xff;
+        if (sa->local.port == IKE_NATT_PORT)
+            ike->send.send(ike->send.ctx, &sa->local, &sa->remote, &ka, 1);
         sa->keepalive_due = now + (int64_t)sa->nat_keepalive * 1000;
     }
     ike_sa_arm(sa);

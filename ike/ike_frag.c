@@ -5,7 +5,8 @@
  * Sending (§2.5): a message larger than the fragment size is cut into chunks of its SK
  * plaintext, each sealed on its own with the IKE SA's keys under a copy of the header. The
  * size follows from IOS's `mtu` (the IP datagram; IOS shows it less the 28 bytes of IPv4 and
- * UDP headers as "MTU in use"), less the non-ESP marker on port 4500.
+ * UDP headers as "MTU in use"), less room for the non-ESP marker of port 4500 on either port:
+ * fragments are kept for retransmission, and the peer may float from 500 to 4500 meanwhile.
  *
  * Receiving (§2.6): fragments are checked (numbers), verified and decrypted one by one, kept
  * by number until all have come, then the content is joined and handled as one message.
@@ -33,11 +34,13 @@ const char *ike_frag_drop_name(enum ike_frag_drop r)
 
 /* ---- sending ---- */
 
-/* The largest IKE message (a fragment) a datagram may carry on this SA. */
+/* The largest IKE message (a fragment) a datagram may carry on this SA. The non-ESP marker is
+ * counted on 500 too: a request cut into fragments there is sent again as it is, and from 4500
+ * once the peer has floated (RFC 3948), four bytes longer. */
 static size_t frag_limit(const struct ike_sa *sa)
 {
     size_t mtu = sa->frag_mtu;
-    size_t over = 20 + 8 + (sa->local.port == IKE_NATT_PORT ? 4 : 0); /* IPv4, UDP, marker */
+    size_t over = 20 + 8 + 4; /* IPv4, UDP, marker */
     return mtu > over ? mtu - over : 0;
 }
 

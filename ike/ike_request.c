@@ -346,8 +346,8 @@ static bool offered(const struct ike_prop_cfg *cfg, int n, const struct ike_choi
     struct ike_sa_pl *one = malloc(sizeof *one);
     if (!one) return false;
     one->nprop = one->ntrans = one->skipped = 0;
-    static const uint8_t any_spi[4]; /* not looked at; memcpy from NULL is undefined */
-    ike_sa_pl_add_prop(one, 1, IKE_PROTO_ESP, any_spi, 4);
+    /* The answer's SPI (ike_choose skips an ESP proposal without a 4-byte one). */
+    ike_sa_pl_add_prop(one, 1, IKE_PROTO_ESP, ch->spi, 4);
     ike_sa_pl_add_transform(one, IKE_TT_ENCR, ch->encr, ch->keylen);
     if (ch->integ) ike_sa_pl_add_transform(one, IKE_TT_INTEG, ch->integ, 0);
     if (ch->dh) ike_sa_pl_add_transform(one, IKE_TT_DH, ch->dh, 0);
