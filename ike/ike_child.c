@@ -67,7 +67,6 @@ static void reqid_del(struct ike *ike, struct ike_child *c)
 static bool reqid_shared(struct ike *ike, const struct ike_child *c)
 {
     const struct ike_child_hash *h = &ike->by_reqid;
-    if (!h->nb) return false;
     for (const struct ike_child *x = h->b[hash32(c->k.reqid, h->nb)]; x; x = x->hnext)
         if (x != c && x->k.reqid == c->k.reqid) return true;
     return false;
@@ -76,7 +75,6 @@ static bool reqid_shared(struct ike *ike, const struct ike_child *c)
 struct ike_child *ike_child_by_reqid(struct ike *ike, uint32_t reqid, uint32_t spi)
 {
     const struct ike_child_hash *h = &ike->by_reqid;
-    if (!h->nb) return NULL;
     struct ike_child *any = NULL;
     for (struct ike_child *x = h->b[hash32(reqid, h->nb)]; x; x = x->hnext) {
         if (x->k.reqid != reqid) continue;

@@ -219,7 +219,10 @@ static void send_child(struct ike_sa *sa, struct ike_child *like, bool rekey)
         ikew_ke(&w, rq->group, pub, pl);
     }
     struct ike_ts_set *ts = malloc(sizeof *ts);
-    if (!ts) return;
+    if (!ts) {
+        ike_req_ctx_free(sa);
+        return;
+    }
     ts_to_set(&rq->tsi, ts);
     ikew_ts(&w, IKE_PL_TSI, ts);
     ts_to_set(&rq->tsr, ts);
