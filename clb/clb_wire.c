@@ -1,6 +1,7 @@
 /* The CLB wire codec: docs/clb-protocol.md is the specification; section numbers (§) below
  * are that document's. */
 #include "clb/clb_wire.h"
+#include "platform/bytes.h"
 
 #include <string.h>
 
@@ -20,42 +21,7 @@ static const uint8_t mac_label[8] = {'C', 'L', 'B', '-', 'A', 'U', 'T', 'H'};
 #define DIR_FROM_MEMBER 0x01
 #define DIR_FROM_MASTER 0x02
 
-/* ---- byte order (§4.1: everything is big-endian) ---- */
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
-}
+/* Byte order (§4.1): everything is big-endian (platform/bytes.h). */
 
 static bool all_zero(const uint8_t *p, size_t n)
 {

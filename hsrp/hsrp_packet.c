@@ -1,4 +1,5 @@
 #include "hsrp/hsrp_packet.h"
+#include "platform/bytes.h"
 
 #include <string.h>
 
@@ -33,30 +34,6 @@ struct layout {
     size_t text_off;         /* the 8 text bytes, when msg.has_text */
     size_t md5_off;          /* the MD5 TLV (its type byte), when msg.has_md5 */
 };
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 /* State values on the wire, indexed by enum hsrp_state: v1 RFC 2281 §5.1, v2 REFERENCE §3. */
 static const uint8_t v1_state_wire[] = {0, 1, 2, 4, 8, 16};

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "ike/ike_wire.h"
+#include "platform/bytes.h"
 #include "platform/strbuf.h"
 
 /* ---- algorithm tables ---- */
@@ -1780,11 +1781,6 @@ int ike_cfg_proposals_for(const struct ike_config *c, uint32_t local_h, struct i
     return n;
 }
 
-static uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* Case-insensitive comparison of wire bytes (not NUL-terminated) with a string. */
 static bool eq_ci(const uint8_t *d, size_t n, const char *s)
 {
@@ -1809,7 +1805,7 @@ bool ike_cfg_idmatch_accepts(const struct ike_cfg_idmatch *m, const struct ike_c
     switch (m->kind) {
     case IKECFG_ID_ADDRESS:
         if (id->type != IKE_ID_IPV4_ADDR || id->len != 4) return false;
-        return (be32(id->data) & m->mask_h) == m->addr_h;
+        return (get32(id->data) & m->mask_h) == m->addr_h;
     case IKECFG_ID_FQDN:
         if (id->type != IKE_ID_FQDN) return false;
         return m->domain ? in_domain(id->data, id->len, m->text)
@@ -1915,7 +1911,7 @@ static bool ident_equals(const struct ike_cfg_ident *i, const struct ike_cfg_pee
     if (!id || (!id->data && id->len)) return false;
     switch (i->kind) {
     case IKECFG_ID_ADDRESS:
-        return id->type == IKE_ID_IPV4_ADDR && id->len == 4 && be32(id->data) == i->addr_h;
+        return id->type == IKE_ID_IPV4_ADDR && id->len == 4 && get32(id->data) == i->addr_h;
     case IKECFG_ID_FQDN: return id->type == IKE_ID_FQDN && eq_ci(id->data, id->len, i->text);
     case IKECFG_ID_EMAIL:
         return id->type == IKE_ID_RFC822_ADDR && eq_ci(id->data, id->len, i->text);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ike/ike_wire.h"
+#include "platform/bytes.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Algorithm tables */
@@ -380,14 +381,6 @@ size_t ike_suite_block(const struct ike_suite *s)
 
 /* ---------------------------------------------------------------------------------------- */
 /* Key derivation (RFC 7296 §2.14, §2.17, §2.18) */
-
-static void put64(uint8_t *b, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        b[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
 
 static const uint8_t *take(uint8_t *dst, const uint8_t *src, size_t n)
 {

@@ -14,6 +14,7 @@
 
 #include "ike/ike_auth.h"
 #include "ike/ike_internal.h"
+#include "platform/bytes.h"
 #include "platform/loop.h"
 
 /* ---- proposal choice ---- */
@@ -172,17 +173,12 @@ void ike_put_offer(struct ike_wbuf *w, uint8_t proto, const struct ike_prop_cfg 
 
 /* ---- helpers ---- */
 
-static void be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
 /* §2.23: SHA-1(SPIi | SPIr | IP | Port) */
 static void natd_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_ep *ep, uint8_t out[20])
 {
     uint8_t in[8 + 8 + 4 + 2];
-    be64(in, spi_i);
-    be64(in + 8, spi_r);
+    put64(in, spi_i);
+    put64(in + 8, spi_r);
     memcpy(in + 16, &ep->addr, 4);
     in[20] = (uint8_t)(ep->port >> 8), in[21] = (uint8_t)ep->port;
     unsigned int len = 20;
@@ -196,7 +192,7 @@ static void make_cookie(struct ike *ike, uint8_t version, const uint8_t *secret,
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     unsigned int len = 32;
     uint8_t spi[8];
-    be64(spi, spi_i);
+    put64(spi, spi_i);
     out[0] = version;
     if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL) || !EVP_DigestUpdate(c, ni, nilen) ||
         !EVP_DigestUpdate(c, &remote->addr, 4) || !EVP_DigestUpdate(c, spi, 8) ||

@@ -1,6 +1,7 @@
 /* IKEv2 wire codec (RFC 7296 §3). Every read is bounds-checked against the bytes that remain;
  * multi-byte fields are assembled from bytes (big-endian), never read through a cast pointer. */
 #include "ike/ike_wire.h"
+#include "platform/bytes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,41 +29,6 @@
  * closed and nothing may follow it (§3.14: SK is the last payload). */
 #define NP_NONE ((size_t)-1)
 #define NP_SEALED ((size_t)-2)
-
-static inline uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static inline void set16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static inline void set32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static inline void set64(uint8_t *p, uint64_t v)
-{
-    set32(p, (uint32_t)(v >> 32));
-    set32(p + 4, (uint32_t)v);
-}
 
 const char *ike_drop_name(enum ike_drop r)
 {
@@ -589,13 +555,13 @@ void ikew_put8(struct ike_wbuf *w, uint8_t v)
 void ikew_put16(struct ike_wbuf *w, uint16_t v)
 {
     uint8_t *d = room(w, 2);
-    if (d) set16(d, v);
+    if (d) put16(d, v);
 }
 
 void ikew_put32(struct ike_wbuf *w, uint32_t v)
 {
     uint8_t *d = room(w, 4);
-    if (d) set32(d, v);
+    if (d) put32(d, v);
 }
 
 void ikew_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
@@ -607,14 +573,14 @@ void ikew_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
     }
     uint8_t *d = room(w, IKE_HDR_LEN);
     if (!d) return;
-    set64(d, h->spi_i);
-    set64(d + 8, h->spi_r);
+    put64(d, h->spi_i);
+    put64(d + 8, h->spi_r);
     d[16] = IKE_PL_NONE;
     d[17] = (uint8_t)(h->major << 4 | (h->minor & 0x0f));
     d[18] = h->exchange;
     d[19] = h->flags;
-    set32(d + 20, h->msgid);
-    set32(d + 24, 0);
+    put32(d + 20, h->msgid);
+    put32(d + 24, 0);
     w->np_off = HDR_NEXT_OFF;
 }
 
@@ -625,7 +591,7 @@ size_t ikew_pl_begin(struct ike_wbuf *w, uint8_t type, bool critical)
     if (!d) return start;
     d[0] = IKE_PL_NONE;
     d[1] = critical ? GEN_CRITICAL : 0;
-    set16(d + 2, 0);
+    put16(d + 2, 0);
     if (w->np_off < start) w->buf[w->np_off] = type;
     w->np_off = start;
     return start;
@@ -639,7 +605,7 @@ void ikew_pl_end(struct ike_wbuf *w, size_t start)
         w->overflow = true;
         return;
     }
-    set16(w->buf + start + 2, (uint16_t)plen);
+    put16(w->buf + start + 2, (uint16_t)plen);
 }
 
 /* One proposal substructure (§3.3.1) with its transforms (§3.3.2). */
@@ -661,7 +627,7 @@ static void put_proposal(struct ike_wbuf *w, const struct ike_proposal *p,
     /* §3.3.1 / §3.3.2: Last Substruc 2 / 3 while more follow, 0 on the last one. */
     d[0] = last ? 0 : PROP_MORE;
     d[1] = 0;
-    set16(d + 2, (uint16_t)plen);
+    put16(d + 2, (uint16_t)plen);
     d[4] = p->num;
     d[5] = p->proto;
     d[6] = p->spi_size;
@@ -672,13 +638,13 @@ static void put_proposal(struct ike_wbuf *w, const struct ike_proposal *p,
         size_t tlen = TRANS_HDR_LEN + (t[j].keylen ? 4 : 0);
         d[0] = j + 1 < p->ntrans ? TRANS_MORE : 0;
         d[1] = 0;
-        set16(d + 2, (uint16_t)tlen);
+        put16(d + 2, (uint16_t)tlen);
         d[4] = t[j].type;
         d[5] = 0;
-        set16(d + 6, t[j].id);
+        put16(d + 6, t[j].id);
         if (t[j].keylen) {
-            set16(d + 8, ATTR_TV | IKE_ATTR_KEY_LENGTH);
-            set16(d + 10, t[j].keylen);
+            put16(d + 8, ATTR_TV | IKE_ATTR_KEY_LENGTH);
+            put16(d + 10, t[j].keylen);
         }
         d += tlen;
     }
@@ -788,7 +754,7 @@ void ikew_delete(struct ike_wbuf *w, const struct ike_delete *d)
     if (!p) return;
     p[0] = d->proto;
     p[1] = d->spi_size;
-    set16(p + 2, d->nspi);
+    put16(p + 2, d->nspi);
     for (unsigned i = 0; i < d->nspi; i++)
         memcpy(p + 4 + (size_t)i * d->spi_size, d->spi[i], d->spi_size);
     ikew_pl_end(w, start);
@@ -822,9 +788,9 @@ void ikew_ts(struct ike_wbuf *w, uint8_t pltype, const struct ike_ts_set *ts)
         size_t alen = t->type == IKE_TS_IPV4_ADDR_RANGE ? 4 : 16;
         p[0] = t->type;
         p[1] = t->ipproto;
-        set16(p + 2, (uint16_t)(8 + 2 * alen));
-        set16(p + 4, t->sport);
-        set16(p + 6, t->eport);
+        put16(p + 2, (uint16_t)(8 + 2 * alen));
+        put16(p + 4, t->sport);
+        put16(p + 6, t->eport);
         memcpy(p + 8, t->saddr, alen);
         memcpy(p + 8 + alen, t->eaddr, alen);
         p += 8 + 2 * alen;
@@ -854,8 +820,8 @@ void ikew_cp(struct ike_wbuf *w, const struct ike_cp *cp)
     p += CP_HDR_LEN;
     for (int i = 0; i < cp->nattr; i++) {
         const struct ike_cp_attr *a = &cp->a[i];
-        set16(p, a->type & CP_TYPE_MASK); /* R bit sent as zero (§3.15.1) */
-        set16(p + 2, a->len);
+        put16(p, a->type & CP_TYPE_MASK); /* R bit sent as zero (§3.15.1) */
+        put16(p + 2, a->len);
         if (a->len) memcpy(p + 4, a->value, a->len);
         p += CP_ATTR_HDR_LEN + a->len;
     }
@@ -943,7 +909,7 @@ size_t ikew_finish(struct ike_wbuf *w)
 {
     if (sk_open(w) || w->len < IKE_HDR_LEN || w->len > IKE_MAX_MSG) w->overflow = true;
     if (w->overflow) return 0;
-    set32(w->buf + HDR_LEN_OFF, (uint32_t)w->len);
+    put32(w->buf + HDR_LEN_OFF, (uint32_t)w->len);
     return w->len;
 }
 

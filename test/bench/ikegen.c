@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "platform/bytes.h"
+
 #define BATCH 64
 #define NSLOTS 65536 /* the low 16 bits of SPIi name the slot */
 #define MAX_DGRAM 4096
@@ -171,28 +173,6 @@ static void make_ke_pool(void)
         }
         EVP_PKEY_free(k);
     }
-}
-
-static void put16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v & 0xffff);
-}
-
-static unsigned get16(const uint8_t *p)
-{
-    return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)get16(p) << 16 | get16(p + 2);
 }
 
 /* A generic payload header (RFC 7296 §3.2). */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "clb/clb_wire.h"
+#include "platform/bytes.h"
 #include "test/fuzz/fuzz_util.h"
 
 /* The seeds' signed frames use this key and these nonces (test/fuzz/corpus/clb_wire/). */
@@ -31,11 +32,6 @@ static const uint8_t fuzz_ns[CLB_NONCE_LEN] = {0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa
                                                0x78, 0x69, 0x5a, 0x4b, 0x3c, 0x2d, 0x1e, 0x0f};
 
 #define MAX_FRAMES 64
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static bool is_structural(enum clb_drop r)
 {

@@ -101,6 +101,7 @@
 #include <string.h>
 
 #include "ike/ike.h"
+#include "platform/bytes.h"
 #include "platform/log.h"
 #include "platform/loop.h"
 #include "platform/strbuf.h"
@@ -551,23 +552,6 @@ static void xmit(const uint8_t *msg, size_t len, bool record)
     drain();
 }
 
-static void be32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static void be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-    return v;
-}
-
 /* A protected message of a slot's SA. */
 struct prot {
     uint8_t exchange, first, xflags;
@@ -700,7 +684,7 @@ static void put_prop(struct ike_wbuf *w, bool last, uint8_t num, uint8_t proto, 
 static void put_esp_sa(struct ike_wbuf *w, uint32_t spi, bool pfs)
 {
     uint8_t sb[4];
-    be32(sb, spi);
+    put32(sb, spi);
     struct tf t[3];
     int n = 0;
     t[n++] = (struct tf){IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128};
@@ -811,8 +795,8 @@ static bool walk(const struct inmsg *im, struct ike_pl *pl, int *npl)
 static void natd(uint64_t spi_i, uint64_t spi_r, const struct ike_ep *ep, uint8_t out[20])
 {
     uint8_t in[22];
-    be64(in, spi_i);
-    be64(in + 8, spi_r);
+    put64(in, spi_i);
+    put64(in + 8, spi_r);
     memcpy(in + 16, &ep->addr, 4);
     in[20] = (uint8_t)(ep->port >> 8), in[21] = (uint8_t)ep->port;
     unsigned int l = 20;
@@ -1234,9 +1218,9 @@ static void op_delete(struct rd *r)
         struct ike_delete d = {.proto = IKE_PROTO_ESP, .spi_size = 4};
         if (f & 4) {
             unsigned n = s->nchild < MAX_CHILD ? s->nchild : MAX_CHILD;
-            for (unsigned k = 0; k < n; k++) be32(d.spi[d.nspi++], s->child_spi[k]);
+            for (unsigned k = 0; k < n; k++) put32(d.spi[d.nspi++], s->child_spi[k]);
         }
-        if (!d.nspi) be32(d.spi[d.nspi++], slot_child(s, i));
+        if (!d.nspi) put32(d.spi[d.nspi++], slot_child(s, i));
         ikew_delete(&w, &d);
     }
     if (f & 3) {
@@ -1306,7 +1290,7 @@ static void real_answer(struct slot *s, struct ike_wbuf *w, bool last)
         FUZZ_CHECK(p0->spi_size == 8 && pke);
         uint64_t ours = 0x6000000000000000ULL | ++ctr;
         uint8_t spi[8];
-        be64(spi, ours);
+        put64(spi, ours);
         put_prop(w, true, p0->num, IKE_PROTO_IKE, spi, 8, t, nt);
         ikew_pl_end(w, st);
         ikew_nonce(w, nr, sizeof nr);
@@ -1326,7 +1310,7 @@ static void real_answer(struct slot *s, struct ike_wbuf *w, bool last)
     }
     uint32_t spi = new_child_spi();
     uint8_t sb[4];
-    be32(sb, spi);
+    put32(sb, spi);
     put_prop(w, true, p0->num, p0->proto, sb, 4, t, nt);
     ikew_pl_end(w, st);
     ikew_nonce(w, nr, sizeof nr);
@@ -1401,7 +1385,7 @@ static void op_child(struct rd *r)
     if (kind == 2) {
         newspi = 0x7000000000000000ULL | ++ctr;
         uint8_t sb[8];
-        be64(sb, newspi);
+        put64(sb, newspi);
         const struct ike_suite *su = &s->keys.suite;
         struct tf t[4];
         int n = 0;
@@ -1415,7 +1399,7 @@ static void op_child(struct rd *r)
     } else {
         if (kind & 1) {
             uint8_t ob[4];
-            be32(ob, kind == 1 ? slot_child(s, i) : 0xdead0000u | i);
+            put32(ob, kind == 1 ? slot_child(s, i) : 0xdead0000u | i);
             ikew_notify(&w, IKE_PROTO_ESP, ob, 4, IKE_N_REKEY_SA, NULL, 0);
         }
         cspi = new_child_spi();

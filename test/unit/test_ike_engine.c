@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ike/ike.h"
+#include "platform/bytes.h"
 #include "platform/log.h"
 #include "platform/loop.h"
 #include "platform/strbuf.h"
@@ -266,16 +267,11 @@ static void ini_new(struct ini *I, uint16_t encr, uint16_t keylen, uint16_t inte
     I->esp_encr = IKE_ENCR_AES_GCM_16, I->esp_keylen = 256;
 }
 
-static void be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
 static void natd(uint64_t si, uint64_t sr, const struct ike_ep *ep, uint8_t out[20])
 {
     uint8_t in[22];
-    be64(in, si);
-    be64(in + 8, sr);
+    put64(in, si);
+    put64(in + 8, sr);
     memcpy(in + 16, &ep->addr, 4);
     in[20] = (uint8_t)(ep->port >> 8), in[21] = (uint8_t)ep->port;
     unsigned int l = 20;
@@ -1362,7 +1358,7 @@ static void test_ike_rekey(void **state)
     struct ike_proposal *p = &sa.prop[0];
     uint64_t new_spi_i = 0x1122334455667788ULL;
     p->num = 1, p->proto = IKE_PROTO_IKE, p->spi_size = 8;
-    be64(p->spi, new_spi_i);
+    put64(p->spi, new_spi_i);
     ike_sa_pl_add_transform(&sa, IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256);
     ike_sa_pl_add_transform(&sa, IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0);
     ike_sa_pl_add_transform(&sa, IKE_TT_DH, IKE_DH_ECP256, 0);
@@ -2105,7 +2101,7 @@ static void test_gateway_rekeys_ike(void **state)
     /* Our answer: one proposal with our new SPI, Nr, KEr. */
     uint64_t my_spi = 0x0102030405060708ULL;
     uint8_t spi[8];
-    be64(spi, my_spi);
+    put64(spi, my_spi);
     sa->nprop = sa->ntrans = sa->skipped = 0;
     ike_sa_pl_add_prop(sa, propnum, IKE_PROTO_IKE, spi, 8);
     ike_sa_pl_add_transform(sa, IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ike/ike_wire.h"
+#include "platform/bytes.h"
 
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define BUFSZ 4096
@@ -73,18 +74,6 @@ static const struct ike_pl *only_pl(const uint8_t *buf, size_t len, struct ike_m
     assert_int_equal(m->pl[0].type, type);
     assert_false(m->pl[0].critical);
     return &m->pl[0];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
 }
 
 /* Writes an IKE header + one raw payload of the given body; returns the message length. */
