@@ -21,10 +21,10 @@
 #include <unistd.h>
 
 #include "cli/app.h"
-#include "cli/hsrp_os.h"
 #include "cli/ike_glue.h"
 #include "cli/shell.h"
 #include "hsrp/hsrp.h"
+#include "hsrp/hsrp_io.h"
 #include "platform/ifname.h"
 #include "platform/log.h"
 #include "platform/loop.h"
@@ -261,10 +261,10 @@ int main(int argc, char **argv)
     app_discover_interfaces(&d.app);
     app_flush_loopbacks(&d.app);
     struct hsrp_port hport;
-    struct hsrp_os *hos = netif ? hsrp_os_new(d.loop, netif, &hport) : NULL;
+    struct hsrp_io *hos = netif ? hsrp_io_new(d.loop, netif, &hport) : NULL;
     if (hos) {
         d.app.hsrp = hsrp_new(d.loop, &hport, (uint32_t)getpid() ^ (uint32_t)time(NULL));
-        hsrp_os_attach(hos, d.app.hsrp);
+        hsrp_io_attach(hos, d.app.hsrp);
     }
     /* IKEv2 before the shell: its debug flags become `debug crypto ikev2 ...` commands. */
     char ikerr[256];
@@ -341,7 +341,7 @@ int main(int argc, char **argv)
     app_stop_cluster(&d.app); /* members hear BYE before HSRP resigns */
     hsrp_free(d.app.hsrp);
     d.app.hsrp = NULL;
-    hsrp_os_free(hos);
+    hsrp_io_free(hos);
     /* IPsec state leaves the kernel with us (a crash is cleaned up at the next start). */
     ike_glue_free(d.app.ike);
     d.app.ike = NULL;

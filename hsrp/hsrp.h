@@ -2,7 +2,7 @@
  * state machine (hsrp_fsm.c) and the codec (hsrp_packet.c). It owns no socket and touches no
  * link itself: everything it does to the outside goes through a port, so that unit tests run
  * several engines on one fake LAN under the manual clock, and the appliance plugs in
- * rtnetlink, macvlans and UDP (cli/hsrp_os.c).
+ * rtnetlink, macvlans and UDP (hsrp/hsrp_io.c).
  *
  * Everything here runs on the engine thread. */
 #ifndef IKEGATE_HSRP_H

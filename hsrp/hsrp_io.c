@@ -1,6 +1,6 @@
 /* HSRP's port onto the system: UDP 1985 in and out, the virtual IP on a macvlan with the
  * virtual MAC, gratuitous ARP. The engine (hsrp/) never sees a socket or a link. */
-#include "cli/hsrp_os.h"
+#include "hsrp/hsrp_io.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +23,7 @@
 #define HSRP_V1_GROUP 0xe0000002u /* 224.0.0.2 (RFC 2281 §5.1) */
 #define HSRP_V2_GROUP 0xe0000066u /* 224.0.0.102 */
 
-struct hsrp_os {
+struct hsrp_io {
     loop_t *loop;
     struct netif *netif;
     struct hsrp *hsrp;
@@ -33,7 +33,7 @@ struct hsrp_os {
     int njoined;
 };
 
-static void join(struct hsrp_os *o, const char *ifname)
+static void join(struct hsrp_io *o, const char *ifname)
 {
     for (int k = 0; k < o->njoined; k++)
         if (!strcmp(o->joined[k], ifname)) return;
@@ -47,7 +47,7 @@ static void join(struct hsrp_os *o, const char *ifname)
     snprintf(o->joined[o->njoined++], IFNAMSIZ, "%s", ifname);
 }
 
-static void forget(struct hsrp_os *o, const char *ifname)
+static void forget(struct hsrp_io *o, const char *ifname)
 {
     for (int k = 0; k < o->njoined; k++)
         if (!strcmp(o->joined[k], ifname)) {
@@ -60,7 +60,7 @@ static void forget(struct hsrp_os *o, const char *ifname)
 static int os_send(void *ctx, const char *ifname, int version, uint16_t group, uint32_t src,
                    const uint8_t *vmac, const uint8_t *pkt, size_t len)
 {
-    struct hsrp_os *o = ctx;
+    struct hsrp_io *o = ctx;
     join(o, ifname);
     /* While Active, hellos leave from the virtual MAC (RFC 2281 §6.1): through the macvlan
      * that carries it. The source address stays the interface's own (IP_PKTINFO). */
@@ -98,7 +98,7 @@ static int os_send(void *ctx, const char *ifname, int version, uint16_t group, u
 static int os_vip(void *ctx, const char *ifname, uint16_t group, const uint8_t vmac[6],
                   uint32_t vip, bool own)
 {
-    struct hsrp_os *o = ctx;
+    struct hsrp_io *o = ctx;
     char name[VMAC_NAME_SIZE];
     vmac_name(ifname, group, name, sizeof name);
     if (!own) {
@@ -119,7 +119,7 @@ static int os_vip(void *ctx, const char *ifname, uint16_t group, const uint8_t v
 
 static int os_vip_add(void *ctx, const char *ifname, uint16_t group, uint32_t vip)
 {
-    struct hsrp_os *o = ctx;
+    struct hsrp_io *o = ctx;
     char name[VMAC_NAME_SIZE];
     vmac_name(ifname, group, name, sizeof name);
     return vmac_add_vip(o->netif, name, vip, 32);
@@ -153,7 +153,7 @@ static void vmac_parent(const char *name, char *out, size_t len)
 static void on_rx(loop_t *l, int fd, uint32_t events, void *arg)
 {
     (void)l, (void)events;
-    struct hsrp_os *o = arg;
+    struct hsrp_io *o = arg;
     for (int budget = 0; budget < 64; budget++) {
         uint8_t buf[512];
         char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
@@ -181,9 +181,9 @@ static void on_rx(loop_t *l, int fd, uint32_t events, void *arg)
     }
 }
 
-struct hsrp_os *hsrp_os_new(loop_t *loop, struct netif *netif, struct hsrp_port *port)
+struct hsrp_io *hsrp_io_new(loop_t *loop, struct netif *netif, struct hsrp_port *port)
 {
-    struct hsrp_os *o = calloc(1, sizeof *o);
+    struct hsrp_io *o = calloc(1, sizeof *o);
     if (!o) return NULL;
     o->loop = loop;
     o->netif = netif;
@@ -213,12 +213,12 @@ struct hsrp_os *hsrp_os_new(loop_t *loop, struct netif *netif, struct hsrp_port 
     return o;
 }
 
-void hsrp_os_attach(struct hsrp_os *o, struct hsrp *h)
+void hsrp_io_attach(struct hsrp_io *o, struct hsrp *h)
 {
     o->hsrp = h;
 }
 
-void hsrp_os_free(struct hsrp_os *o)
+void hsrp_io_free(struct hsrp_io *o)
 {
     if (!o) return;
     loop_unwatch(o->loop, o->w);
