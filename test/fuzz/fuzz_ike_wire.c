@@ -128,7 +128,8 @@ static void check_sa(const uint8_t *b, size_t len)
     FUZZ_CHECK(sa.nprop >= 1 && sa.nprop <= IKE_MAX_PROPOSALS);
     FUZZ_CHECK(sa.skipped >= 0 && (sa.skipped == 0 || sa.nprop == IKE_MAX_PROPOSALS));
     FUZZ_CHECK(sa.ntrans >= 0 && sa.ntrans <= IKE_MAX_SA_TRANSFORMS);
-    FUZZ_CHECK(sa.prop[0].num == 1);
+    /* An offer starts at 1; a lone proposal (an answer) keeps the number it accepted. */
+    FUZZ_CHECK(sa.prop[0].num == 1 || (sa.nprop == 1 && !sa.skipped && sa.prop[0].num != 0));
     int total = 0;
     for (int i = 0; i < sa.nprop; i++) {
         const struct ike_proposal *p = &sa.prop[i];
