@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "clb/clb.h"
+#include "clb/clb_io.h"
 #include "clb/clb_place.h"
 #include "clb/clb_wire.h"
 #include "platform/log.h"
@@ -36,7 +37,6 @@ struct debug_flag clb_dbg_error = {.path = "crypto ikev2 cluster error",
                                    .help = "Cluster protocol errors"};
 
 #define TICK_MS 100
-#define OUT_MAX 16384
 
 enum role { R_OFF, R_WAIT, R_MASTER, R_MEMBER };
 
@@ -53,8 +53,7 @@ struct conn {
     uint32_t addr; /* master side: the member's redirect address (network order) */
     char hostname[CLB_HOSTNAME_MAX + 1];
     int64_t last_rx;
-    uint8_t out[OUT_MAX];
-    size_t outlen;
+    struct clb_io_out out;
     struct conn *next;
 };
 
@@ -114,32 +113,20 @@ static const char *role_name(enum role r)
 
 static void conn_close(struct conn *k, const char *why);
 
-static void conn_flush(struct conn *k)
+/* Watch for room to write only while something waits. */
+static void conn_watch(struct conn *k)
 {
-    while (k->outlen) {
-        ssize_t n = send(k->fd, k->out, k->outlen, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) break;
-        if (n <= 0) {
-            k->outlen = 0;
-            return;
-        }
-        memmove(k->out, k->out + n, k->outlen - (size_t)n);
-        k->outlen -= (size_t)n;
-    }
     if (k->w && !k->connecting)
-        loop_watch_modify(k->c->loop, k->w, EPOLLIN | (k->outlen ? EPOLLOUT : 0));
+        loop_watch_modify(k->c->loop, k->w, EPOLLIN | (k->out.len ? EPOLLOUT : 0));
 }
 
 static bool conn_send(struct conn *k, const struct clb_msg *m)
 {
     uint8_t buf[CLB_FRAME_MAX];
     size_t n = clb_seal(&k->auth, m, buf, sizeof buf);
-    if (!n || k->outlen + n > sizeof k->out) return false;
-    memcpy(k->out + k->outlen, buf, n);
-    k->outlen += n;
+    if (!n || !clb_io_queue(&k->out, k->fd, buf, n)) return false;
     k->c->tx_frames++;
-    conn_flush(k);
+    conn_watch(k);
     return true;
 }
 
@@ -159,7 +146,7 @@ static void refuse(struct conn *k, uint16_t reason, const char *text)
     } else {
         uint8_t buf[CLB_FRAME_MAX];
         size_t n = clb_encode(&m, buf, sizeof buf);
-        if (n) (void)!send(k->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n) clb_io_send_once(k->fd, buf, n);
     }
     k->c->refusals_sent++;
 }
@@ -375,10 +362,8 @@ static void on_accept(loop_t *l, int fd, uint32_t events, void *arg)
     (void)l, (void)events;
     struct clb *c = arg;
     for (;;) {
-        int s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int s = clb_io_accept(fd);
         if (s < 0) return;
-        int one = 1;
-        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         struct conn *k = conn_new(c, s, true);
         if (!k) {
             close(s);
@@ -400,14 +385,10 @@ static void master_start(struct clb *c)
     self_report(c);
     c->self_report_due = now_ms(c) + c->cfg.value[CLB_SLAVE_UPDATE];
     uint16_t port = (uint16_t)c->cfg.value[CLB_PORT];
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) || listen(fd, 32)) {
+    int fd = clb_io_listen(port);
+    if (fd < 0) {
         ilog(LOG_SEV_ERRORS, "CLB", "LISTEN", "Cluster master cannot listen on TCP %u: %s", port,
-             strerror(errno));
-        if (fd >= 0) close(fd);
+             strerror(-fd));
         c->lfd = -1;
     } else {
         c->lfd = fd;
@@ -492,19 +473,8 @@ static void member_send_load(struct clb *c)
 
 static void member_connect(struct clb *c)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    /* From our own address, so the master sees the member it will redirect to. */
-    struct sockaddr_in me = {.sin_family = AF_INET, .sin_addr.s_addr = c->own};
-    bind(fd, (struct sockaddr *)&me, sizeof me);
-    struct sockaddr_in to = {.sin_family = AF_INET,
-                             .sin_port = htons((uint16_t)c->cfg.value[CLB_PORT]),
-                             .sin_addr.s_addr = c->vip};
-    int rc = connect(fd, (struct sockaddr *)&to, sizeof to);
-    if (rc && errno != EINPROGRESS) {
-        close(fd);
+    int fd = clb_io_connect(c->own, c->vip, (uint16_t)c->cfg.value[CLB_PORT]);
+    if (fd < 0) {
         member_backoff(c);
         return;
     }
@@ -572,9 +542,7 @@ static void on_conn(loop_t *l, int fd, uint32_t events, void *arg)
     struct conn *k = arg;
     struct clb *c = k->c;
     if (k->connecting) {
-        int err = 0;
-        socklen_t el = sizeof err;
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+        int err = clb_io_connected(fd);
         if (err) {
             conn_close(k, strerror(err));
             return;
@@ -585,12 +553,15 @@ static void on_conn(loop_t *l, int fd, uint32_t events, void *arg)
         c->hello_due = now_ms(c) + c->cfg.value[CLB_SLAVE_HELLO];
         return;
     }
-    if (events & EPOLLOUT) conn_flush(k);
+    if (events & EPOLLOUT) {
+        clb_io_flush(&k->out, fd);
+        conn_watch(k);
+    }
     if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR))) return;
     uint8_t buf[8192];
-    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        conn_close(k, n == 0 ? "closed by peer" : strerror(errno));
+    ssize_t n = clb_io_read(fd, buf, sizeof buf);
+    if (n == 0 || (n < 0 && n != -EAGAIN)) {
+        conn_close(k, n == 0 ? "closed by peer" : strerror((int)-n));
         return;
     }
     if (n < 0) return;
